@@ -1,0 +1,20 @@
+// The two backends behind Manager (internal to the cgroup library).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "runtime/cgroup/host.hpp"
+#include "runtime/cgroup/manager.hpp"
+#include "runtime/cgroup/path.hpp"
+
+namespace dkr::cgroup {
+
+// v1, or hybrid: every v1 hierarchy, plus the same path in the unified
+// hierarchy when there is one (joined best-effort, as runc does; no
+// controllers are used there).
+std::unique_ptr<Manager> make_v1_manager(const Host& host, const Paths& paths);
+// Pure v2: one directory, rel relative to host.v2's mount point.
+std::unique_ptr<Manager> make_v2_manager(const Host& host, const std::string& rel);
+
+}  // namespace dkr::cgroup

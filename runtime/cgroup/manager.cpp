@@ -1,0 +1,38 @@
+#include "runtime/cgroup/manager.hpp"
+
+#include "runtime/cgroup/backends.hpp"
+#include "runtime/cgroup/path.hpp"
+#include "runtime/error.hpp"
+
+namespace dkr::cgroup {
+
+namespace {
+
+std::unique_ptr<Manager> make_backend(const Host& host, const Paths& paths) {
+    if (host.unified) return make_v2_manager(host, paths.v2);
+    return make_v1_manager(host, paths);
+}
+
+}  // namespace
+
+std::unique_ptr<Manager> make_manager(const Host& host, const std::string& cgroups_path,
+                                      const std::string& container_id, bool systemd_driver) {
+    if (systemd_driver) throw Error("systemd cgroup driver is not supported");
+    return make_backend(host, resolve_paths(host, cgroups_path, container_id));
+}
+
+std::unique_ptr<Manager> open_manager(const Host& host, const std::string& saved_path) {
+    return make_backend(host, decode_paths(host, saved_path));
+}
+
+std::unique_ptr<Manager> make_manager(const std::string& cgroups_path, const std::string& container_id,
+                                      bool systemd_driver) {
+    if (systemd_driver) throw Error("systemd cgroup driver is not supported");
+    return make_manager(detect_host(), cgroups_path, container_id, systemd_driver);
+}
+
+std::unique_ptr<Manager> open_manager(const std::string& saved_path) {
+    return open_manager(detect_host(), saved_path);
+}
+
+}  // namespace dkr::cgroup

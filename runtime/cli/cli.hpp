@@ -1,0 +1,52 @@
+// The dkr command line: runc's commands, flags and exit codes over the
+// lifecycle library. Each command is a function taking its own arguments.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "runtime/log.hpp"
+
+namespace dkr::cli {
+
+struct Globals {
+    std::string root = "/run/dkr";
+    std::string log_path;
+    LogFormat log_format = LogFormat::Text;
+    bool debug = false;
+    bool systemd_cgroup = false;
+};
+
+// What a command gets: the globals, a logger and its own arguments (after the command name).
+struct Invocation {
+    const Globals& globals;
+    const Logger& log;
+    std::vector<std::string> args;
+};
+
+// Thrown for a bad flag or argument count; main prints it and exits 1, as runc.
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+using CommandFn = int (*)(const Invocation&);
+
+struct Command {
+    const char* name;
+    const char* summary;
+    CommandFn run;
+};
+
+// Every command, in the order `dkr --help` lists them.
+const std::vector<Command>& commands();
+
+int cmd_create(const Invocation&);
+int cmd_start(const Invocation&);
+int cmd_run(const Invocation&);
+int cmd_state(const Invocation&);
+int cmd_kill(const Invocation&);
+int cmd_delete(const Invocation&);
+int cmd_list(const Invocation&);
+int cmd_spec(const Invocation&);
+
+}  // namespace dkr::cli

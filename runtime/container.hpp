@@ -1,0 +1,56 @@
+// The lifecycle engine: runc's operations on containers under one --root.
+// The CLI is a thin layer over this; tests can call it directly.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "runtime/log.hpp"
+#include "runtime/state.hpp"
+
+namespace dkr {
+
+struct CreateOptions {
+    std::string id;
+    std::string bundle = ".";
+    std::string pid_file;
+    bool no_pivot = false;
+    int preserve_fds = 0;
+};
+
+struct ListEntry {
+    ContainerState state;
+    Status status;
+    std::string owner;
+};
+
+class Runtime {
+public:
+    Runtime(std::string root, const Logger& log, bool systemd_cgroup = false)
+        : root_(std::move(root)), log_(log), systemd_cgroup_(systemd_cgroup) {}
+
+    // Sets the container up and leaves its init waiting on the exec fifo.
+    void create(const CreateOptions& opts);
+    // Releases the init; returns once the program has been exec'd (or the init died).
+    void start(const std::string& id);
+    // create + start; in the foreground waits for the program, removes the
+    // container and returns its exit code (128+N for signal N).
+    int run(const CreateOptions& opts, bool detach);
+
+    std::string state_json(const std::string& id);
+    std::vector<ListEntry> list();
+    void kill(const std::string& id, int signal, bool all);
+    void remove(const std::string& id, bool force);
+
+private:
+    struct Launch;
+    Launch launch(const CreateOptions& opts, bool run_now);
+    Status status_of(ContainerDir& dir, const ContainerState& s, bool locked_by_us);
+    void destroy(ContainerDir& dir, const ContainerState& s);
+
+    std::string root_;
+    const Logger& log_;
+    bool systemd_cgroup_;
+};
+
+}  // namespace dkr

@@ -1,0 +1,159 @@
+#include "runtime/init.hpp"
+
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "runtime/error.hpp"
+#include "runtime/namespaces.hpp"
+#include "runtime/process.hpp"
+#include "runtime/rootfs.hpp"
+#include "runtime/security/capabilities.hpp"
+#include "runtime/security/safe_path.hpp"
+#include "runtime/security/seccomp.hpp"
+#include "runtime/state.hpp"
+#include "runtime/sync.hpp"
+#include "runtime/sys/file.hpp"
+#include "runtime/sys/mount_api.hpp"
+
+namespace dkr {
+namespace {
+
+void set_names(const spec::Config& config) {
+    const spec::Namespace* uts = config.linux ? config.linux->find_namespace("uts") : nullptr;
+    for (const auto& [field, value] : {std::pair{"hostname", config.hostname}, std::pair{"domainname", config.domainname}}) {
+        if (!value || value->empty()) continue;
+        if (!uts) throw Error(std::string("unable to set ") + field + " without a private UTS namespace");
+        int rc = std::strcmp(field, "hostname") == 0 ? ::sethostname(value->data(), value->size())
+                                                     : ::setdomainname(value->data(), value->size());
+        if (rc < 0) throw sys_error(std::string("set ") + field, *value, errno);
+    }
+}
+
+void set_oom_score_adj(const spec::Process& p) {
+    if (p.oom_score_adj) sys::write_file("/proc/self/oom_score_adj", std::to_string(*p.oom_score_adj));
+}
+
+// process.cwd, resolved inside the new root (never through a magic link such
+// as /proc/self/fd/N: CVE-2024-21626), created when missing as runc does.
+void enter_cwd(const std::string& cwd) {
+    sys::Fd root = sys::open_file("/", O_PATH | O_DIRECTORY);
+    sys::Fd dir = security::mkdir_all_in_root(root.get(), cwd, 0755);
+    if (::fchdir(dir.get()) < 0) throw sys_error("chdir", cwd, errno);
+    security::check_cwd_inside();
+}
+
+std::vector<char*> c_strings(std::vector<std::string>& v) {
+    std::vector<char*> out;
+    for (auto& s : v) out.push_back(s.data());
+    out.push_back(nullptr);
+    return out;
+}
+
+// Blocks until `dkr start` opens the fifo for reading, then tells it so by
+// writing a byte. The fd stays open (CLOEXEC) until exec, so start sees EOF
+// exactly when the program has replaced the init.
+sys::Fd wait_for_start(int state_dir_fd) {
+    sys::Fd fifo = sys::open_at(state_dir_fd, kExecFifo, O_WRONLY);
+    sys::write_all(fifo.get(), "0", kExecFifo);
+    return fifo;
+}
+
+void setup_and_exec(const InitContext& ctx) {
+    const spec::Config& config = ctx.config;
+    const spec::Process& proc = *config.process;
+    const spec::Linux empty_linux;
+    const spec::Linux& linux = config.linux ? *config.linux : empty_linux;
+
+    auto [msg, payload] = sync_recv(ctx.sync_fd);
+    if (msg != SyncMsg::Go) ::_exit(1);
+
+    join_namespaces(linux, false);
+    if (ctx.new_user_ns) {
+        // Become the namespace's root (uid 0 is mapped by now) to set the rest up.
+        if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0)
+            throw sys_error("become root in the user namespace", "", errno);
+    }
+    set_names(config);
+    set_oom_score_adj(proc);
+
+    sys::Fd devnull = sys::open_file("/dev/null", O_PATH);
+    security::check_fd_is_dev_null(devnull.get());
+    // Our own handle on --root/ID: the inherited one carries the parent's
+    // flock, which must not outlive the parent or `start` would wait forever.
+    sys::Fd state_dir = sys::open_at(ctx.state_dir_fd, ".", O_PATH | O_DIRECTORY);
+    ::close(ctx.state_dir_fd);
+
+    sys::Fd devnull_tree = sys::clone_tree(devnull.get(), "", false, "/dev/null");
+    devnull.reset();
+    {
+        RootfsContext rc{config, ctx.bundle, ctx.rootfs, ctx.new_user_ns};
+        sys::Fd root = prepare_rootfs(rc);
+        switch_root(root.get(), ctx.no_pivot);
+    }
+    finish_rootfs(config, std::move(devnull_tree));
+
+    apply_rlimits(proc.rlimits);
+    if (proc.capabilities) {
+        if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) throw sys_error("prctl", "PR_SET_KEEPCAPS", errno);
+        security::drop_bounding_set(*proc.capabilities);
+    }
+    switch_user(proc.user);
+    if (proc.capabilities) security::apply_capabilities(*proc.capabilities);
+    ::umask(proc.user.umask.value_or(022));
+    enter_cwd(proc.cwd.empty() ? "/" : proc.cwd);
+
+    std::vector<std::string> env = process_env(proc);
+    std::vector<std::string> args = proc.args;
+    std::string path = find_executable(args[0], env);
+
+    if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        throw sys_error("prctl", "PR_SET_NO_NEW_PRIVS", errno);
+    if (!ctx.seccomp_bpf.empty()) {
+        const spec::Seccomp& sc = *linux.seccomp;
+        security::load_filter(ctx.seccomp_bpf, sc.flags, security::seccomp_uses_notify(sc)).release();
+    }
+
+    sync_send(ctx.sync_fd, SyncMsg::Ready);
+    auto [next, unused] = sync_recv(ctx.sync_fd);
+    sys::Fd fifo;
+    if (next == SyncMsg::Created) {
+        // The parent is gone once create returns; nothing more to tell it.
+        ::close(ctx.sync_fd);
+        fifo = wait_for_start(state_dir.get());
+    } else if (next != SyncMsg::StartNow) {
+        ::_exit(1);
+    }
+    state_dir.reset();
+
+    // Only stdio and the fds the caller asked to pass survive exec.
+    security::mark_cloexec_from(3 + ctx.preserve_fds);
+    std::vector<char*> argv = c_strings(args), envp = c_strings(env);
+    ::execve(path.c_str(), argv.data(), envp.data());
+    throw sys_error("exec", path, errno);
+}
+
+}  // namespace
+
+void container_init(const InitContext& ctx) noexcept {
+    try {
+        setup_and_exec(ctx);
+    } catch (const std::exception& e) {
+        // Still attached (run mode, or before Ready): the parent prints it.
+        // Otherwise the container's stderr is the only place left to say it.
+        try {
+            sync_send(ctx.sync_fd, SyncMsg::Error, e.what());
+        } catch (...) {
+            std::string line = std::string("dkr init: ") + e.what() + "\n";
+            ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
+            (void)ignored;
+        }
+    }
+    ::_exit(127);
+}
+
+}  // namespace dkr

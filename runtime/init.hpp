@@ -1,0 +1,28 @@
+// The container init: the code the cloned child runs, from clone to exec of
+// the user's program. No re-exec of the dkr binary: the child goes straight
+// on from clone, so there is no second program start-up to pay for.
+#pragma once
+
+#include <string>
+
+#include "spec/config.hpp"
+
+namespace dkr {
+
+struct InitContext {
+    const spec::Config& config;
+    std::string bundle;       // absolute
+    std::string rootfs;       // absolute
+    int sync_fd = -1;         // the child's end of the sync socketpair
+    int state_dir_fd = -1;    // --root/ID: the exec fifo is opened relative to it
+    bool no_pivot = false;
+    bool new_user_ns = false;
+    int preserve_fds = 0;     // fds 3 .. 3+N-1 are passed to the program
+    std::string seccomp_bpf;  // compiled filter; empty: none
+};
+
+// Never returns: execs the program or _exits. Setup errors go to the parent
+// over the sync socket, one line each.
+[[noreturn]] void container_init(const InitContext& ctx) noexcept;
+
+}  // namespace dkr

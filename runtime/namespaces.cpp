@@ -1,0 +1,99 @@
+#include "runtime/namespaces.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+
+#include <cerrno>
+
+#include "runtime/error.hpp"
+#include "runtime/sys/file.hpp"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+namespace dkr {
+namespace {
+
+struct NamespaceType {
+    const char* oci;
+    const char* proc;
+    int flag;
+};
+
+constexpr NamespaceType kTypes[] = {
+    {"user", "user", CLONE_NEWUSER},   {"pid", "pid", CLONE_NEWPID},
+    {"network", "net", CLONE_NEWNET},  {"mount", "mnt", CLONE_NEWNS},
+    {"ipc", "ipc", CLONE_NEWIPC},      {"uts", "uts", CLONE_NEWUTS},
+    {"cgroup", "cgroup", CLONE_NEWCGROUP}, {"time", "time", CLONE_NEWTIME},
+};
+
+const NamespaceType* find(const std::string& type) {
+    for (const auto& t : kTypes)
+        if (type == t.oci) return &t;
+    return nullptr;
+}
+
+void join(const spec::Namespace& ns) {
+    sys::Fd fd = sys::open_file(ns.path, O_RDONLY);
+    if (::setns(fd.get(), namespace_clone_flag(ns.type)) < 0)
+        throw sys_error("join " + ns.type + " namespace", ns.path, errno);
+}
+
+}  // namespace
+
+int namespace_clone_flag(const std::string& type) {
+    const auto* t = find(type);
+    return t ? t->flag : 0;
+}
+
+const char* namespace_proc_name(const std::string& type) {
+    const auto* t = find(type);
+    return t ? t->proc : "";
+}
+
+int clone_flags_for(const spec::Linux& linux) {
+    int flags = 0;
+    for (const auto& ns : linux.namespaces)
+        if (ns.path.empty() && ns.type != "time") flags |= namespace_clone_flag(ns.type);
+    return flags;
+}
+
+void join_namespaces(const spec::Linux& linux, bool pid_and_time) {
+    // kTypes lists user first: joining it first gives the rights to join the rest.
+    for (const auto& t : kTypes) {
+        bool parent_side = t.flag == CLONE_NEWPID || t.flag == CLONE_NEWTIME;
+        if (parent_side != pid_and_time) continue;
+        const spec::Namespace* ns = linux.find_namespace(t.oci);
+        if (ns && !ns->path.empty()) join(*ns);
+    }
+}
+
+void prepare_time_namespace(const spec::Linux& linux) {
+    const spec::Namespace* ns = linux.find_namespace("time");
+    if (!ns || !ns->path.empty()) return;
+    if (::unshare(CLONE_NEWTIME) < 0) throw sys_error("unshare", "time namespace", errno);
+    std::string offsets;
+    for (const auto& [clock, off] : linux.time_offsets)
+        offsets += clock + " " + std::to_string(off.secs) + " " + std::to_string(off.nanosecs) + "\n";
+    if (!offsets.empty()) sys::write_file("/proc/self/timens_offsets", offsets);
+}
+
+void write_id_mappings(pid_t pid, const spec::Linux& linux) {
+    auto format = [](const std::vector<spec::IdMapping>& maps) {
+        std::string out;
+        for (const auto& m : maps)
+            out += std::to_string(m.container_id) + " " + std::to_string(m.host_id) + " " +
+                   std::to_string(m.size) + "\n";
+        return out;
+    };
+    std::string proc = "/proc/" + std::to_string(pid);
+    try {
+        if (!linux.uid_mappings.empty()) sys::write_file(proc + "/uid_map", format(linux.uid_mappings));
+        if (!linux.gid_mappings.empty()) sys::write_file(proc + "/gid_map", format(linux.gid_mappings));
+    } catch (...) {
+        rethrow_with("user namespace mappings");
+    }
+}
+
+}  // namespace dkr

@@ -1,0 +1,115 @@
+#include "runtime/process.hpp"
+
+#include <grp.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "runtime/error.hpp"
+
+namespace dkr {
+namespace {
+
+bool is_executable_file(const std::string& path) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+}
+
+std::string env_value(const std::vector<std::string>& env, std::string_view key) {
+    for (const auto& kv : env)
+        if (kv.size() > key.size() && kv.compare(0, key.size(), key) == 0 && kv[key.size()] == '=')
+            return kv.substr(key.size() + 1);
+    return {};
+}
+
+struct RlimitName {
+    const char* name;
+    int resource;
+};
+
+constexpr RlimitName kRlimits[] = {
+    {"RLIMIT_AS", RLIMIT_AS},           {"RLIMIT_CORE", RLIMIT_CORE},
+    {"RLIMIT_CPU", RLIMIT_CPU},         {"RLIMIT_DATA", RLIMIT_DATA},
+    {"RLIMIT_FSIZE", RLIMIT_FSIZE},     {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+    {"RLIMIT_NICE", RLIMIT_NICE},       {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+    {"RLIMIT_NPROC", RLIMIT_NPROC},     {"RLIMIT_RSS", RLIMIT_RSS},
+    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},   {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING}, {"RLIMIT_STACK", RLIMIT_STACK},
+};
+
+}  // namespace
+
+std::string find_executable(const std::string& arg0, const std::vector<std::string>& env) {
+    if (arg0.find('/') != std::string::npos) {
+        struct stat st;
+        if (::stat(arg0.c_str(), &st) < 0)
+            throw Error("exec: \"" + arg0 + "\": stat " + arg0 + ": " + std::strerror(errno), errno);
+        if (!is_executable_file(arg0))
+            throw Error("exec: \"" + arg0 + "\": permission denied", EACCES);
+        return arg0;
+    }
+    std::string path = env_value(env, "PATH");
+    size_t start = 0;
+    while (start <= path.size()) {
+        size_t end = path.find(':', start);
+        if (end == std::string::npos) end = path.size();
+        std::string dir = path.substr(start, end - start);
+        if (dir.empty()) dir = ".";
+        std::string candidate = dir + "/" + arg0;
+        if (is_executable_file(candidate)) return candidate;
+        start = end + 1;
+    }
+    throw Error("exec: \"" + arg0 + "\": executable file not found in $PATH", ENOENT);
+}
+
+std::string home_for_uid(uint32_t uid) {
+    std::ifstream in("/etc/passwd");
+    std::string line;
+    while (std::getline(in, line)) {
+        // name:password:uid:gid:gecos:home:shell
+        size_t f[6];
+        size_t pos = 0;
+        int i = 0;
+        for (; i < 6 && (pos = line.find(':', pos)) != std::string::npos; ++i) f[i] = pos++;
+        if (i < 6) continue;
+        if (line.substr(f[1] + 1, f[2] - f[1] - 1) != std::to_string(uid)) continue;
+        std::string home = line.substr(f[4] + 1, f[5] - f[4] - 1);
+        return home.empty() ? "/" : home;
+    }
+    return "/";
+}
+
+std::vector<std::string> process_env(const spec::Process& p) {
+    std::vector<std::string> env = p.env;
+    if (env_value(env, "HOME").empty()) env.push_back("HOME=" + home_for_uid(p.user.uid));
+    return env;
+}
+
+void switch_user(const spec::User& user) {
+    std::vector<gid_t> groups(user.additional_gids.begin(), user.additional_gids.end());
+    // setgroups is refused in a user namespace whose setgroups file says deny.
+    if (::setgroups(groups.size(), groups.data()) < 0 && !(errno == EPERM && groups.empty()))
+        throw sys_error("setgroups", "", errno);
+    if (::setresgid(user.gid, user.gid, user.gid) < 0)
+        throw sys_error("setgid", std::to_string(user.gid), errno);
+    if (::setresuid(user.uid, user.uid, user.uid) < 0)
+        throw sys_error("setuid", std::to_string(user.uid), errno);
+}
+
+void apply_rlimits(const std::vector<spec::Rlimit>& rlimits) {
+    for (const auto& r : rlimits) {
+        int resource = -1;
+        for (const auto& n : kRlimits)
+            if (r.type == n.name) resource = n.resource;
+        if (resource < 0) throw Error("unknown rlimit " + r.type);
+        struct rlimit lim = {r.soft, r.hard};
+        if (::setrlimit(resource, &lim) < 0) throw sys_error("setrlimit", r.type, errno);
+    }
+}
+
+}  // namespace dkr

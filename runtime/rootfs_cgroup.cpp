@@ -1,0 +1,118 @@
+#include "runtime/rootfs_cgroup.hpp"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <sstream>
+#include <vector>
+
+#include "runtime/error.hpp"
+#include "runtime/security/safe_path.hpp"
+#include "runtime/sys/file.hpp"
+#include "runtime/sys/mount_api.hpp"
+
+namespace dkr {
+namespace {
+
+struct CgroupMount {
+    std::string mount_point;  // host path, e.g. /sys/fs/cgroup/memory
+    std::string fstype;       // cgroup or cgroup2
+    std::string super_opts;   // rw,memory  |  rw,name=systemd
+};
+
+std::vector<CgroupMount> host_cgroup_mounts() {
+    std::vector<CgroupMount> out;
+    std::istringstream in(sys::read_file("/proc/self/mountinfo"));
+    std::string line;
+    while (std::getline(in, line)) {
+        // id parent major:minor root mount_point opts [optional...] - fstype source super_opts
+        size_t dash = line.find(" - ");
+        if (dash == std::string::npos) continue;
+        std::istringstream head(line.substr(0, dash)), tail(line.substr(dash + 3));
+        std::string id, parent, dev, root, mp, fstype, source, super_opts;
+        head >> id >> parent >> dev >> root >> mp;
+        tail >> fstype >> source >> super_opts;
+        if (fstype == "cgroup" || fstype == "cgroup2") out.push_back({mp, fstype, super_opts});
+    }
+    return out;
+}
+
+// /proc/self/cgroup: "4:memory:/path" -> the path of the hierarchy whose
+// controllers are listed in `super_opts` ("0::/path" for cgroup2).
+std::string own_path(const std::string& fstype, const std::string& super_opts) {
+    std::istringstream in(sys::read_file("/proc/self/cgroup"));
+    std::string line;
+    while (std::getline(in, line)) {
+        size_t a = line.find(':'), b = line.find(':', a + 1);
+        if (a == std::string::npos || b == std::string::npos) continue;
+        std::string controllers = line.substr(a + 1, b - a - 1), path = line.substr(b + 1);
+        if (fstype == "cgroup2") {
+            if (controllers.empty()) return path;
+            continue;
+        }
+        if (controllers.empty()) continue;
+        std::string opts = "," + super_opts + ",";
+        bool all = true;
+        std::istringstream cs(controllers);
+        std::string c;
+        while (std::getline(cs, c, ','))
+            if (opts.find("," + c + ",") == std::string::npos) all = false;
+        if (all) return path;
+    }
+    return "/";
+}
+
+void bind_own_cgroup(const CgroupMount& m, int target_fd, uint64_t attrs, const std::string& what) {
+    std::string source = sys::join(m.mount_point, own_path(m.fstype, m.super_opts));
+    sys::Fd tree = sys::clone_tree(AT_FDCWD, source, false, source);
+    if (attrs) sys::set_mount_attrs(tree.get(), attrs, 0, 0, false, what);
+    sys::attach_tree(tree.get(), target_fd, what);
+}
+
+std::string base_name(const std::string& path) { return path.substr(path.rfind('/') + 1); }
+
+}  // namespace
+
+void mount_cgroup_tree(int root_fd, const std::string& dest, const MountOptions& opts,
+                       const spec::Config& config) {
+    uint64_t attrs = sys::mount_attrs_from_flags(opts.flags);
+    const spec::Namespace* cgns = config.linux ? config.linux->find_namespace("cgroup") : nullptr;
+    bool new_cgroupns = cgns && cgns->path.empty();
+    std::vector<CgroupMount> mounts = host_cgroup_mounts();
+    sys::Fd target = security::mkdir_all_in_root(root_fd, dest, 0755);
+
+    bool unified_host = mounts.size() == 1 && mounts[0].fstype == "cgroup2";
+    if (unified_host) {
+        if (new_cgroupns) {
+            sys::Fd fs = sys::new_mount("cgroup2", "", attrs, dest);
+            sys::attach_tree(fs.get(), target.get(), dest);
+        } else {
+            bind_own_cgroup(mounts[0], target.get(), attrs, dest);
+        }
+        return;
+    }
+    // v1 or hybrid: a tmpfs holding one directory per hierarchy.
+    sys::Fd tmpfs = sys::new_mount("tmpfs", "mode=755", attrs & ~MOUNT_ATTR_RDONLY, dest);
+    sys::attach_tree(tmpfs.get(), target.get(), dest);
+    sys::Fd dir = security::open_in_root(root_fd, dest, O_PATH | O_DIRECTORY);
+    for (const auto& m : mounts) {
+        if (m.mount_point.rfind("/sys/fs/cgroup/", 0) != 0) continue;
+        std::string name = base_name(m.mount_point);
+        std::string sub = sys::join(dest, name);
+        sys::Fd subdir = security::mkdir_all_in_root(root_fd, sub, 0755);
+        bind_own_cgroup(m, subdir.get(), attrs, sub);
+        // Co-mounted controllers ("cpu,cpuacct") also answer to each name.
+        if (name.find(',') != std::string::npos) {
+            std::istringstream cs(name);
+            std::string c;
+            while (std::getline(cs, c, ','))
+                if (::symlinkat(name.c_str(), dir.get(), c.c_str()) < 0 && errno != EEXIST)
+                    throw sys_error("symlink", sys::join(dest, c), errno);
+        }
+    }
+    if (attrs & MOUNT_ATTR_RDONLY) sys::set_mount_attrs(dir.get(), MOUNT_ATTR_RDONLY, 0, 0, false, dest);
+}
+
+}  // namespace dkr

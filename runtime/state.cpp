@@ -1,0 +1,285 @@
+#include "runtime/state.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <ctime>
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "runtime/error.hpp"
+#include "runtime/sys/file.hpp"
+
+namespace dkr {
+
+const char* status_name(Status s) {
+    switch (s) {
+        case Status::Creating: return "creating";
+        case Status::Created: return "created";
+        case Status::Running: return "running";
+        case Status::Paused: return "paused";
+        case Status::Stopped: return "stopped";
+    }
+    return "unknown";
+}
+
+std::string rfc3339_now() {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    char buf[64];
+    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    std::string out(buf, n);
+    if (ts.tv_nsec != 0) {
+        char frac[16];
+        snprintf(frac, sizeof frac, ".%09ld", ts.tv_nsec);
+        std::string f = frac;
+        while (f.back() == '0') f.pop_back();
+        out += f;
+    }
+    return out + "Z";
+}
+
+void check_container_id(const std::string& id) {
+    bool ok = !id.empty() && id != "." && id != ".." && id != kCacheDir && id.size() <= 1024;
+    for (char c : id) {
+        bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '+' || c == '-' || c == '.';
+        if (!word) ok = false;
+    }
+    if (!ok) throw Error("invalid container id format: " + id);
+}
+
+namespace {
+
+template <typename Writer>
+void write_string_map(Writer& w, const char* key, const std::map<std::string, std::string>& m) {
+    w.Key(key);
+    w.StartObject();
+    for (const auto& [k, v] : m) {
+        w.Key(k.c_str(), static_cast<rapidjson::SizeType>(k.size()));
+        w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+    }
+    w.EndObject();
+}
+
+template <typename Writer>
+void write_str(Writer& w, const char* key, const std::string& v) {
+    w.Key(key);
+    w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+}
+
+template <typename Writer>
+void write_oci_state(Writer& w, const OciState& o) {
+    const ContainerState& s = *o.state;
+    bool stopped = o.status == Status::Stopped;
+    w.StartObject();
+    write_str(w, "ociVersion", kOciVersion);
+    write_str(w, "id", s.id);
+    w.Key("pid");
+    w.Int(stopped ? 0 : s.pid);
+    write_str(w, "status", status_name(o.status));
+    write_str(w, "bundle", s.bundle);
+    write_str(w, "rootfs", s.rootfs);
+    write_str(w, "created", s.created);
+    write_str(w, "owner", o.owner);
+    if (!s.annotations.empty()) write_string_map(w, "annotations", s.annotations);
+    w.EndObject();
+}
+
+const rapidjson::Value& member(const rapidjson::Value& obj, const char* key, const std::string& path) {
+    auto it = obj.FindMember(key);
+    if (it == obj.MemberEnd()) throw Error(path + ": corrupt state: missing \"" + key + "\"");
+    return it->value;
+}
+
+std::string get_string(const rapidjson::Value& obj, const char* key, const std::string& path) {
+    const auto& v = member(obj, key, path);
+    if (!v.IsString()) throw Error(path + ": corrupt state: \"" + key + "\" is not a string");
+    return std::string(v.GetString(), v.GetStringLength());
+}
+
+uint64_t get_uint(const rapidjson::Value& obj, const char* key, const std::string& path) {
+    const auto& v = member(obj, key, path);
+    if (!v.IsUint64()) throw Error(path + ": corrupt state: \"" + key + "\" is not a number");
+    return v.GetUint64();
+}
+
+}  // namespace
+
+std::string state_to_json(const ContainerState& s) {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartObject();
+    write_str(w, "id", s.id);
+    w.Key("pid");
+    w.Int(s.pid);
+    w.Key("pid_start_time");
+    w.Uint64(s.pid_start_time);
+    write_str(w, "bundle", s.bundle);
+    write_str(w, "rootfs", s.rootfs);
+    write_str(w, "created", s.created);
+    write_str(w, "cgroup_path", s.cgroup_path);
+    write_string_map(w, "annotations", s.annotations);
+    // Kept verbatim: poststop hooks run at delete, when the bundle may be gone.
+    w.Key("hooks");
+    if (s.hooks_json.empty())
+        w.Null();
+    else
+        w.RawValue(s.hooks_json.c_str(), s.hooks_json.size(), rapidjson::kObjectType);
+    w.EndObject();
+    return std::string(buf.GetString(), buf.GetSize());
+}
+
+ContainerState state_from_json(const std::string& json, const std::string& path) {
+    rapidjson::Document doc;
+    doc.Parse(json.c_str(), json.size());
+    if (doc.HasParseError())
+        throw Error(path + ": corrupt state: " + rapidjson::GetParseError_En(doc.GetParseError()));
+    if (!doc.IsObject()) throw Error(path + ": corrupt state: not a JSON object");
+    ContainerState s;
+    s.id = get_string(doc, "id", path);
+    uint64_t pid = get_uint(doc, "pid", path);
+    if (pid > 0x7fffffff) throw Error(path + ": corrupt state: pid out of range");
+    s.pid = static_cast<pid_t>(pid);
+    s.pid_start_time = get_uint(doc, "pid_start_time", path);
+    s.bundle = get_string(doc, "bundle", path);
+    s.rootfs = get_string(doc, "rootfs", path);
+    s.created = get_string(doc, "created", path);
+    s.cgroup_path = get_string(doc, "cgroup_path", path);
+    const auto& ann = member(doc, "annotations", path);
+    if (!ann.IsObject()) throw Error(path + ": corrupt state: \"annotations\" is not an object");
+    for (const auto& m : ann.GetObject()) {
+        if (!m.value.IsString()) throw Error(path + ": corrupt state: annotation is not a string");
+        s.annotations.emplace(m.name.GetString(), m.value.GetString());
+    }
+    const auto& hooks = member(doc, "hooks", path);
+    if (hooks.IsObject()) {
+        rapidjson::StringBuffer buf;
+        rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+        hooks.Accept(w);
+        s.hooks_json.assign(buf.GetString(), buf.GetSize());
+    } else if (!hooks.IsNull()) {
+        throw Error(path + ": corrupt state: \"hooks\" is not an object");
+    }
+    return s;
+}
+
+std::string oci_state_json(const OciState& s, bool pretty) {
+    rapidjson::StringBuffer buf;
+    if (pretty) {
+        rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
+        w.SetIndent(' ', 2);
+        write_oci_state(w, s);
+    } else {
+        rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+        write_oci_state(w, s);
+    }
+    return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::string oci_state_list_json(const std::vector<OciState>& all) {
+    if (all.empty()) return "null";  // what runc prints for no containers
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartArray();
+    for (const auto& s : all) write_oci_state(w, s);
+    w.EndArray();
+    return std::string(buf.GetString(), buf.GetSize());
+}
+
+ContainerDir ContainerDir::open(const std::string& root, const std::string& id) {
+    check_container_id(id);
+    std::string path = sys::join(root, id);
+    int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT) throw Error("container does not exist", ENOENT);
+        throw sys_error("open", path, errno);
+    }
+    return ContainerDir(path, sys::Fd(fd));
+}
+
+ContainerDir ContainerDir::create(const std::string& root, const std::string& id) {
+    check_container_id(id);
+    if (::mkdir(root.c_str(), 0711) < 0 && errno != EEXIST) {
+        if (errno != ENOENT) throw sys_error("mkdir", root, errno);
+        sys::mkdir_all(root, 0711);
+    }
+    std::string path = sys::join(root, id);
+    if (::mkdir(path.c_str(), 0711) < 0) {
+        if (errno == EEXIST) throw Error("container with id exists: " + id, EEXIST);
+        throw sys_error("mkdir", path, errno);
+    }
+    int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        int err = errno;
+        ::rmdir(path.c_str());
+        throw sys_error("open", path, err);
+    }
+    return ContainerDir(path, sys::Fd(fd));
+}
+
+void ContainerDir::lock() {
+    while (::flock(fd_.get(), LOCK_EX) < 0)
+        if (errno != EINTR) throw sys_error("lock", path_, errno);
+}
+
+bool ContainerDir::try_lock_shared() {
+    if (::flock(fd_.get(), LOCK_SH | LOCK_NB) == 0) return true;
+    if (errno == EWOULDBLOCK) return false;
+    throw sys_error("lock", path_, errno);
+}
+
+ContainerState ContainerDir::read_state() const {
+    std::string file = sys::join(path_, kStateFile);
+    sys::Fd fd;
+    try {
+        fd = sys::open_at(fd_.get(), kStateFile, O_RDONLY);
+    } catch (const Error& e) {
+        if (e.code() == ENOENT) throw Error(file + ": corrupt state: file is missing", ENOENT);
+        throw;
+    }
+    return state_from_json(sys::read_fd(fd.get()), file);
+}
+
+void ContainerDir::write_state(const ContainerState& s) const {
+    sys::write_file_atomic(sys::join(path_, kStateFile), state_to_json(s));
+}
+
+bool ContainerDir::fifo_exists() const {
+    struct stat st;
+    return ::fstatat(fd_.get(), kExecFifo, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+void ContainerDir::remove() { sys::remove_all(path_); }
+
+std::vector<std::string> list_container_ids(const std::string& root) {
+    std::vector<std::string> ids;
+    DIR* dir = ::opendir(root.c_str());
+    if (!dir) {
+        if (errno == ENOENT) return ids;
+        throw sys_error("open", root, errno);
+    }
+    while (struct dirent* ent = ::readdir(dir)) {
+        std::string name = ent->d_name;
+        if (name == "." || name == ".." || name == kCacheDir) continue;
+        if (ent->d_type != DT_DIR && ent->d_type != DT_UNKNOWN) continue;
+        ids.push_back(std::move(name));
+    }
+    ::closedir(dir);
+    std::sort(ids.begin(), ids.end());
+    return ids;
+}
+
+}  // namespace dkr

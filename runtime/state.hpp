@@ -1,0 +1,89 @@
+// A container's record under --root/ID/: state.json (and exec.fifo until start).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "runtime/sys/fd.hpp"
+
+namespace dkr {
+
+// The runtime-spec version dkr reports, as runc 1.1 does.
+inline constexpr const char* kOciVersion = "1.0.2-dev";
+inline constexpr const char* kStateFile = "state.json";
+inline constexpr const char* kExecFifo = "exec.fifo";
+// Under --root, beside the containers: runtime caches (compiled seccomp filters).
+// list_container_ids skips exactly this name; create refuses it as an id.
+inline constexpr const char* kCacheDir = ".cache";
+
+// What later commands need to find and judge a container. Status is not
+// stored: it is derived from the process, the fifo and the freezer.
+struct ContainerState {
+    std::string id;
+    pid_t pid = 0;                 // container init; 0 while creating
+    uint64_t pid_start_time = 0;   // /proc/PID/stat starttime: guards against pid reuse
+    std::string bundle;
+    std::string rootfs;
+    std::string created;           // RFC 3339 with nanoseconds, UTC
+    std::string cgroup_path;       // resolved cgroup path; empty: none
+    std::map<std::string, std::string> annotations;
+    std::string hooks_json;        // config.json "hooks" object, kept for poststop at delete
+};
+
+enum class Status { Creating, Created, Running, Paused, Stopped };
+const char* status_name(Status s);
+
+// RFC 3339 timestamp with trailing zeros of the nanoseconds trimmed (Go's RFC3339Nano).
+std::string rfc3339_now();
+
+// Container ids: ^[\w+\-.]+$ and not "." or "..".
+void check_container_id(const std::string& id);
+
+std::string state_to_json(const ContainerState& s);
+// `path` is used in messages only. Throws on a truncated or corrupt file.
+ContainerState state_from_json(const std::string& json, const std::string& path);
+
+// The OCI state document `dkr state` prints (runc's extra fields included).
+// `owner` is "" for state and "root" for list, as runc prints them.
+struct OciState {
+    const ContainerState* state;
+    Status status;
+    std::string owner;
+};
+std::string oci_state_json(const OciState& s, bool pretty);
+std::string oci_state_list_json(const std::vector<OciState>& all);
+
+// --root/ID as an open directory with an flock that serializes commands
+// that change the container.
+class ContainerDir {
+public:
+    // Opens an existing container's directory; "container does not exist" if absent.
+    static ContainerDir open(const std::string& root, const std::string& id);
+    // Makes the directory (and --root if needed); "container with id exists: ID" if present.
+    static ContainerDir create(const std::string& root, const std::string& id);
+
+    const std::string& path() const { return path_; }
+    int fd() const { return fd_.get(); }
+    void lock();            // exclusive, blocking
+    bool try_lock_shared();  // false when a command holds it exclusively
+
+    ContainerState read_state() const;
+    void write_state(const ContainerState& s) const;
+    bool fifo_exists() const;
+    // Removes the directory and everything in it.
+    void remove();
+
+private:
+    ContainerDir(std::string path, sys::Fd fd) : path_(std::move(path)), fd_(std::move(fd)) {}
+    std::string path_;
+    sys::Fd fd_;
+};
+
+// Ids of the containers under `root` (sorted), empty when root does not exist.
+std::vector<std::string> list_container_ids(const std::string& root);
+
+}  // namespace dkr

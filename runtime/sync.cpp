@@ -1,0 +1,39 @@
+#include "runtime/sync.hpp"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include "runtime/error.hpp"
+
+namespace dkr {
+
+std::pair<sys::Fd, sys::Fd> make_sync_pair() {
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
+        throw sys_error("socketpair", "", errno);
+    return {sys::Fd(fds[0]), sys::Fd(fds[1])};
+}
+
+void sync_send(int fd, SyncMsg type, std::string_view payload) {
+    std::string msg(1, static_cast<char>(type));
+    msg += payload;
+    ssize_t n;
+    do {
+        n = ::send(fd, msg.data(), msg.size(), MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) throw sys_error("send", "sync socket", errno);
+}
+
+std::pair<SyncMsg, std::string> sync_recv(int fd) {
+    char buf[4096];
+    ssize_t n;
+    do {
+        n = ::recv(fd, buf, sizeof buf, 0);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) throw sys_error("recv", "sync socket", errno);
+    if (n == 0) return {SyncMsg::Eof, {}};
+    return {static_cast<SyncMsg>(buf[0]), std::string(buf + 1, static_cast<size_t>(n - 1))};
+}
+
+}  // namespace dkr

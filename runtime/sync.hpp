@@ -1,0 +1,27 @@
+// The message channel between `dkr create` and the container init it cloned:
+// a SOCK_SEQPACKET socketpair, so each message arrives whole.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "runtime/sys/fd.hpp"
+
+namespace dkr {
+
+enum class SyncMsg : char {
+    Go = 'G',        // parent -> init: ids mapped and cgroup joined; set up the container
+    Ready = 'R',     // init -> parent: set up, about to wait for start
+    Error = 'E',     // init -> parent: setup failed; the payload is the message
+    Created = 'C',   // parent -> init: state recorded; wait on the exec fifo
+    StartNow = 'S',  // parent -> init: `run`: state recorded; exec without waiting
+    Eof = '\0',      // the other side closed (exited)
+};
+
+std::pair<sys::Fd, sys::Fd> make_sync_pair();
+void sync_send(int fd, SyncMsg type, std::string_view payload = {});
+// Blocks for the next message; Eof when the peer has gone.
+std::pair<SyncMsg, std::string> sync_recv(int fd);
+
+}  // namespace dkr

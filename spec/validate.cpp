@@ -1,0 +1,250 @@
+#include "spec/validate.hpp"
+
+#include <algorithm>
+#include <span>
+#include <string_view>
+#include <utility>
+
+#include "spec/json.hpp"
+
+namespace dkr::spec {
+
+namespace {
+
+using Names = std::span<const std::string_view>;
+
+// In capability-number order, through CAP_CHECKPOINT_RESTORE (40, Linux 5.9).
+constexpr std::string_view capability_names[] = {
+    "CAP_CHOWN",          "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
+    "CAP_FSETID",         "CAP_KILL",         "CAP_SETGID",          "CAP_SETUID",
+    "CAP_SETPCAP",        "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",      "CAP_NET_RAW",      "CAP_IPC_LOCK",        "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",     "CAP_SYS_RAWIO",    "CAP_SYS_CHROOT",      "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",      "CAP_SYS_ADMIN",    "CAP_SYS_BOOT",        "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",   "CAP_SYS_TIME",     "CAP_SYS_TTY_CONFIG",  "CAP_MKNOD",
+    "CAP_LEASE",          "CAP_AUDIT_WRITE",  "CAP_AUDIT_CONTROL",   "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",   "CAP_MAC_ADMIN",    "CAP_SYSLOG",          "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",  "CAP_AUDIT_READ",   "CAP_PERFMON",         "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
+};
+constexpr std::string_view rlimit_types[] = {
+    "RLIMIT_AS",      "RLIMIT_CORE",  "RLIMIT_CPU",    "RLIMIT_DATA",   "RLIMIT_FSIZE",  "RLIMIT_LOCKS",
+    "RLIMIT_MEMLOCK", "RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_NOFILE", "RLIMIT_NPROC", "RLIMIT_RSS",
+    "RLIMIT_RTPRIO",  "RLIMIT_RTTIME", "RLIMIT_SIGPENDING", "RLIMIT_STACK",
+};
+// Enumerations of runtime-spec 1.1+ fields, which the embedded schema predates.
+constexpr std::string_view io_priority_classes[] = {"IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE", "IOPRIO_CLASS_IDLE"};
+constexpr std::string_view scheduler_policies[] = {"SCHED_OTHER", "SCHED_FIFO",  "SCHED_RR",      "SCHED_BATCH",
+                                                   "SCHED_ISO",   "SCHED_IDLE",  "SCHED_DEADLINE"};
+constexpr std::string_view scheduler_flags[] = {
+    "SCHED_FLAG_RESET_ON_FORK",  "SCHED_FLAG_RECLAIM",        "SCHED_FLAG_DL_OVERRUN",
+    "SCHED_FLAG_KEEP_POLICY",    "SCHED_FLAG_KEEP_PARAMS",    "SCHED_FLAG_UTIL_CLAMP_MIN",
+    "SCHED_FLAG_UTIL_CLAMP_MAX",
+};
+constexpr std::string_view time_offset_clocks[] = {"monotonic", "boottime"};
+
+bool contains(Names names, std::string_view name) {
+    return std::ranges::find(names, name) != names.end();
+}
+
+class Checker {
+public:
+    explicit Checker(const std::string& file) : file_(file) {}
+
+    void config(const Config& c);
+
+private:
+    [[noreturn]] void fail(const Location& at, std::string_view what) const { spec::fail(file_, at, what); }
+
+    void absolute(const std::string& path, const Location& at) const {
+        if (!path.starts_with('/')) fail(at, "must be an absolute path, found " + quoted(path));
+    }
+    // For short enumerations: the message lists the names.
+    void one_of(const std::string& value, Names names, std::string_view noun, const Location& at) const {
+        if (!contains(names, value)) fail(at, unknown_value(noun, quoted(value), names));
+    }
+    // Empty keys are valid JSON and pass the schema, but the spec forbids them.
+    void non_empty_keys(const std::map<std::string, std::string>& map, const Location& at) const {
+        if (map.contains("")) fail(at, "must not have an empty key");
+    }
+
+    void process(const Process& p, const Location& at) const;
+    void capabilities(const Capabilities& caps, const Location& at) const;
+    void rlimits(const std::vector<Rlimit>& rlimits, const Location& at) const;
+    void hooks(const Hooks& hooks, const Location& at) const;
+    void linux_section(const Linux& l, const Location& at) const;
+    void namespaces(const std::vector<Namespace>& namespaces, const Location& at) const;
+    void id_mappings(const Linux& l, const Location& at) const;
+
+    const std::string& file_;
+};
+
+void Checker::config(const Config& c) {
+    const Location root;
+    // Optional in the schema, which also serves other platforms and `runtime
+    // state` documents; a Linux container needs both.
+    if (!c.process) fail(root, "missing required property \"process\"");
+    if (!c.root) fail(root, "missing required property \"root\"");
+
+    const Location process_at(root, "process");
+    process(*c.process, process_at);
+
+    const Location root_at(root, "root");
+    const Location root_path(root_at, "path");
+    if (c.root->path.empty()) fail(root_path, "must not be empty");
+
+    const Location mounts(root, "mounts");
+    for (std::size_t i = 0; i < c.mounts.size(); ++i) {
+        const Location mount(mounts, i);
+        const Location destination(mount, "destination");
+        absolute(c.mounts[i].destination, destination);
+    }
+
+    const Location hooks_at(root, "hooks");
+    if (c.hooks) hooks(*c.hooks, hooks_at);
+
+    const Location annotations(root, "annotations");
+    non_empty_keys(c.annotations, annotations);
+
+    const Location linux_at(root, "linux");
+    if (c.linux) linux_section(*c.linux, linux_at);
+}
+
+void Checker::process(const Process& p, const Location& at) const {
+    const Location args(at, "args");
+    if (p.args.empty()) fail(args, "must be a non-empty array of strings");
+
+    const Location cwd(at, "cwd");
+    absolute(p.cwd, cwd);
+
+    const Location caps(at, "capabilities");
+    if (p.capabilities) capabilities(*p.capabilities, caps);
+
+    const Location rlimits_at(at, "rlimits");
+    rlimits(p.rlimits, rlimits_at);
+
+    const Location io_priority(at, "ioPriority");
+    const Location io_class(io_priority, "class");
+    if (p.io_priority) one_of(p.io_priority->io_class, io_priority_classes, "I/O priority class", io_class);
+
+    if (!p.scheduler) return;
+    const Location scheduler(at, "scheduler");
+    const Location policy(scheduler, "policy");
+    one_of(p.scheduler->policy, scheduler_policies, "scheduler policy", policy);
+    const Location flags(scheduler, "flags");
+    for (std::size_t i = 0; i < p.scheduler->flags.size(); ++i) {
+        const Location flag(flags, i);
+        one_of(p.scheduler->flags[i], scheduler_flags, "scheduler flag", flag);
+    }
+}
+
+void Checker::capabilities(const Capabilities& caps, const Location& at) const {
+    const std::pair<std::string_view, const std::vector<std::string>*> sets[] = {
+        {"bounding", &caps.bounding},       {"effective", &caps.effective}, {"inheritable", &caps.inheritable},
+        {"permitted", &caps.permitted},     {"ambient", &caps.ambient},
+    };
+    for (const auto& [name, set] : sets) {
+        const Location set_at(at, name);
+        for (std::size_t i = 0; i < set->size(); ++i) {
+            const Location cap(set_at, i);
+            if (!contains(capability_names, (*set)[i])) fail(cap, "unknown capability " + quoted((*set)[i]));
+        }
+    }
+}
+
+void Checker::rlimits(const std::vector<Rlimit>& rlimits, const Location& at) const {
+    for (std::size_t i = 0; i < rlimits.size(); ++i) {
+        const Rlimit& r = rlimits[i];
+        const Location rlimit(at, i);
+        const Location type(rlimit, "type");
+        if (!contains(rlimit_types, r.type)) fail(type, "unknown rlimit type " + quoted(r.type));
+        if (std::ranges::any_of(std::span(rlimits).first(i), [&r](const Rlimit& earlier) { return earlier.type == r.type; }))
+            fail(type, "duplicate rlimit type " + quoted(r.type));
+        const Location soft(rlimit, "soft");
+        if (r.soft > r.hard)
+            fail(soft, "soft limit " + std::to_string(r.soft) + " is greater than hard limit " + std::to_string(r.hard));
+    }
+}
+
+void Checker::hooks(const Hooks& hooks, const Location& at) const {
+    const std::pair<std::string_view, const std::vector<Hook>*> lists[] = {
+        {"prestart", &hooks.prestart},
+        {"createRuntime", &hooks.create_runtime},
+        {"createContainer", &hooks.create_container},
+        {"startContainer", &hooks.start_container},
+        {"poststart", &hooks.poststart},
+        {"poststop", &hooks.poststop},
+    };
+    for (const auto& [name, list] : lists) {
+        const Location list_at(at, name);
+        for (std::size_t i = 0; i < list->size(); ++i) {
+            const Location hook(list_at, i);
+            const Location path(hook, "path");
+            absolute((*list)[i].path, path);
+        }
+    }
+}
+
+void Checker::linux_section(const Linux& l, const Location& at) const {
+    const Location namespaces_at(at, "namespaces");
+    namespaces(l.namespaces, namespaces_at);
+    id_mappings(l, at);
+
+    const Location time_offsets(at, "timeOffsets");
+    if (!l.time_offsets.empty() && !l.find_namespace("time"))
+        fail(time_offsets, "requires a \"time\" namespace in /linux/namespaces");
+    for (const auto& [clock, offset] : l.time_offsets) {
+        const Location clock_at(time_offsets, clock);
+        one_of(clock, time_offset_clocks, "clock", clock_at);
+    }
+
+    const Location sysctl(at, "sysctl");
+    non_empty_keys(l.sysctl, sysctl);
+
+    const Location devices(at, "devices");
+    for (std::size_t i = 0; i < l.devices.size(); ++i) {
+        const Location device(devices, i);
+        const Location path(device, "path");
+        absolute(l.devices[i].path, path);
+    }
+
+    const Location resources(at, "resources");
+    const Location unified(resources, "unified");
+    if (l.resources) non_empty_keys(l.resources->unified, unified);
+}
+
+// The schema checks each type's name; a namespace can still be listed twice.
+void Checker::namespaces(const std::vector<Namespace>& namespaces, const Location& at) const {
+    for (std::size_t i = 0; i < namespaces.size(); ++i) {
+        const Namespace& ns = namespaces[i];
+        const Location entry(at, i);
+        const Location type(entry, "type");
+        if (std::ranges::any_of(std::span(namespaces).first(i), [&ns](const Namespace& earlier) { return earlier.type == ns.type; }))
+            fail(type, "duplicate namespace type " + quoted(ns.type));
+        const Location path(entry, "path");
+        if (!ns.path.empty()) absolute(ns.path, path);
+    }
+}
+
+// Mappings belong to a user namespace; a new one (no path to join) needs them.
+void Checker::id_mappings(const Linux& l, const Location& at) const {
+    const Namespace* user = l.find_namespace("user");
+    const std::pair<std::string_view, const std::vector<IdMapping>*> mappings[] = {
+        {"uidMappings", &l.uid_mappings},
+        {"gidMappings", &l.gid_mappings},
+    };
+    for (const auto& [name, list] : mappings) {
+        const Location list_at(at, name);
+        if (!user && !list->empty()) fail(list_at, "requires a \"user\" namespace in /linux/namespaces");
+        if (user && user->path.empty() && list->empty())
+            fail(list_at, "must be a non-empty array for a new user namespace");
+    }
+}
+
+}  // namespace
+
+void validate_config(const Config& config, const std::string& file) {
+    Checker(file).config(config);
+}
+
+}  // namespace dkr::spec

@@ -1,0 +1,315 @@
+// The v2 backend on a real cgroup2 filesystem. On a pure v2 host it runs on
+// /sys/fs/cgroup. On a hybrid host it drives the cgroup2 mount (for example
+// /sys/fs/cgroup/unified) as a v2 host: processes, freeze, kill, clone3
+// CLONE_INTO_CGROUP and the eBPF device filter work there without any
+// controller; tests that need controllers the mount lacks skip, saying so.
+// The root's cgroup.subtree_control of a hybrid host is left untouched.
+#include <dirent.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "runtime/cgroup/bpf.hpp"
+#include "runtime/cgroup/cgfs.hpp"
+#include "runtime/cgroup/host.hpp"
+#include "runtime/cgroup/manager.hpp"
+#include "runtime/error.hpp"
+#include "runtime/sys/file.hpp"
+#include "test_util.hpp"
+
+namespace dkr::cgroup {
+namespace {
+
+using test::Child;
+using test::eventually;
+using test::is_dir;
+using test::slurp;
+using test::trimmed;
+
+class RealV2 : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (::geteuid() != 0) GTEST_SKIP() << "needs root to create cgroups";
+        Host h = detect_host();
+        if (h.unified) {
+            host_ = h;
+        } else if (h.v2) {
+            host_.unified = true;
+            host_.v2 = h.v2;
+            host_.v2_enable = std::vector<std::string>{};  // do not touch the hybrid root's subtree_control
+        } else {
+            GTEST_SKIP() << "no cgroup2 mount on this host";
+        }
+        mount_ = host_.v2->mountpoint;
+        top_ = test::unique_name("v2");
+    }
+
+    void TearDown() override {
+        if (top_.empty()) return;
+        std::vector<std::string> dirs = {sys::join(mount_, top_)};
+        std::string own = host_.v2->own_relative();
+        std::string parent = own.substr(0, own.rfind('/'));
+        dirs.push_back(sys::join(sys::join(mount_, parent.empty() ? "/" : parent), top_));
+        std::sort(dirs.begin(), dirs.end());
+        dirs.erase(std::unique(dirs.begin(), dirs.end()), dirs.end());
+        for (const auto& d : dirs) thaw_tree(d);
+        for (const auto& d : dirs)
+            if (is_dir(d))
+                for (pid_t p : fs::procs_recursive(d)) ::kill(p, SIGKILL);
+        children_.clear();  // kills and reaps
+        for (const auto& d : dirs) {
+            try {
+                fs::remove_tree(d, true);
+            } catch (const Error& e) {
+                ADD_FAILURE() << "cleanup: " << e.what();
+            }
+            EXPECT_FALSE(is_dir(d)) << "left behind: " << d;
+        }
+    }
+
+    static void thaw_tree(const std::string& d) {
+        if (!is_dir(d)) return;
+        try {
+            fs::write(d, "cgroup.freeze", "0");
+        } catch (const Error&) {
+        }
+        if (DIR* dir = ::opendir(d.c_str())) {
+            std::vector<std::string> subs;
+            while (struct dirent* e = ::readdir(dir))
+                if (e->d_type == DT_DIR && std::string(e->d_name) != "." && std::string(e->d_name) != "..")
+                    subs.push_back(d + "/" + e->d_name);
+            ::closedir(dir);
+            for (const auto& s : subs) thaw_tree(s);
+        }
+    }
+
+    Child& spawn(std::function<int()> action = {}) {
+        children_.push_back(std::make_unique<Child>(std::move(action)));
+        return *children_.back();
+    }
+
+    // Skips unless the created cgroup has this interface file.
+    bool has(const std::unique_ptr<Manager>& m, const char* file) {
+        return fs::exists(sys::join(sys::join(mount_, m->path()), file));
+    }
+
+    std::string cgroup_line(pid_t pid) {
+        std::string all = slurp("/proc/" + std::to_string(pid) + "/cgroup");
+        size_t pos = all.find("0::");
+        return pos == std::string::npos ? "" : trimmed(all.substr(pos, all.find('\n', pos) - pos));
+    }
+
+    Host host_;
+    std::string mount_;
+    std::string top_;
+    std::vector<std::unique_ptr<Child>> children_;
+};
+
+int open_result(const char* path, int flags) {
+    int fd = ::open(path, flags | O_CLOEXEC);
+    if (fd >= 0) {
+        ::close(fd);
+        return 0;
+    }
+    return errno;
+}
+
+TEST_F(RealV2, Lifecycle) {
+    const std::string rel = "/" + top_ + "/c1";
+    auto m = make_manager(host_, rel, "c1", false);
+    EXPECT_EQ(m->path(), rel);
+    m->create();
+    ASSERT_TRUE(is_dir(mount_ + rel));
+    m->create();  // idempotent
+    if (!has(m, "cgroup.freeze")) GTEST_SKIP() << "kernel without cgroup.freeze (< 5.2)";
+
+    int fd = m->clone_into_fd();
+    ASSERT_GE(fd, 0);
+    struct stat st;
+    ASSERT_EQ(::fstat(fd, &st), 0);
+    EXPECT_TRUE(S_ISDIR(st.st_mode));
+
+    Child& c = spawn([] { return 7; });
+    m->add_process(c.pid());
+    EXPECT_EQ(cgroup_line(c.pid()), "0::" + rel);
+    EXPECT_EQ(m->pids(), std::vector<pid_t>{c.pid()});
+    EXPECT_EQ(c.go(), 7);
+
+    m->freeze();
+    EXPECT_TRUE(m->frozen());
+    EXPECT_EQ(fs::keyed_value(slurp(mount_ + rel + "/cgroup.events"), "frozen"), "1");
+    m->thaw();
+    EXPECT_FALSE(m->frozen());
+
+    Stats s = m->stats();  // works with or without controllers
+    (void)s;
+
+    m->kill_all(SIGKILL);
+    int status = c.wait();
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+    EXPECT_TRUE(eventually([&] { return m->pids().empty(); }));
+
+    m->destroy();
+    EXPECT_FALSE(is_dir(mount_ + rel));
+    EXPECT_TRUE(is_dir(mount_ + "/" + top_)) << "parents are kept";
+    m->destroy();
+}
+
+TEST_F(RealV2, KillAllReachesForkedDescendants) {
+    auto m = make_manager(host_, "/" + top_, "c1", false);
+    m->create();
+    Child& c = spawn([] {
+        for (int i = 0; i < 3; ++i)
+            if (::fork() == 0)
+                for (;;) ::pause();
+        return 0;
+    });
+    m->add_process(c.pid());
+    EXPECT_EQ(c.go(), 0);
+    EXPECT_TRUE(eventually([&] { return m->pids().size() == 4; })) << m->pids().size();
+    m->kill_all(SIGKILL);
+    c.wait();
+    EXPECT_TRUE(eventually([&] { return m->pids().empty(); })) << m->pids().size();
+    m->destroy();
+}
+
+TEST_F(RealV2, SignalOtherThanKill) {
+    auto m = make_manager(host_, "/" + top_, "c1", false);
+    m->create();
+    Child& c = spawn();
+    m->add_process(c.pid());
+    m->kill_all(SIGTERM);
+    int st = c.wait();
+    EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM) << st;
+    m->destroy();
+}
+
+TEST_F(RealV2, CloneIntoCgroup) {
+    auto m = make_manager(host_, "/" + top_ + "/c1", "c1", false);
+    m->create();
+    int pipefd[2];
+    ASSERT_EQ(::pipe2(pipefd, O_CLOEXEC), 0);
+    struct clone_args args;
+    std::memset(&args, 0, sizeof args);
+    args.flags = CLONE_INTO_CGROUP;
+    args.exit_signal = SIGCHLD;
+    args.cgroup = static_cast<uint64_t>(m->clone_into_fd());
+    long pid = ::syscall(SYS_clone3, &args, sizeof args);
+    if (pid == 0) {
+        char ch;
+        ssize_t n = ::read(pipefd[0], &ch, 1);
+        ::_exit(n < 0 ? 1 : 0);
+    }
+    ASSERT_GT(pid, 0) << std::strerror(errno);
+    ::close(pipefd[0]);
+    EXPECT_EQ(cgroup_line(static_cast<pid_t>(pid)), "0::" + m->path());
+    EXPECT_EQ(m->pids(), std::vector<pid_t>{static_cast<pid_t>(pid)});
+    ::close(pipefd[1]);  // releases the child
+    int st;
+    ASSERT_EQ(::waitpid(static_cast<pid_t>(pid), &st, 0), pid);
+    EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    m->destroy();
+}
+
+TEST_F(RealV2, DestroyWaitsForDyingProcesses) {
+    auto m = make_manager(host_, "/" + top_ + "/c1", "c1", false);
+    m->create();
+    Child& c = spawn();
+    m->add_process(c.pid());
+    ::kill(c.pid(), SIGKILL);  // not waited for
+    m->destroy();
+    EXPECT_FALSE(is_dir(mount_ + m->path()));
+    c.wait();
+}
+
+TEST_F(RealV2, DeviceFilterIsEnforcedAndReplaced) {
+    const std::string rel = "/" + top_;
+    auto m = make_manager(host_, rel, "c1", false);
+    m->create();
+    spec::Resources r;
+    r.devices.push_back({false, "a", std::nullopt, std::nullopt, "rwm"});
+    r.devices.push_back({true, "c", 1, 3, "rwm"});  // /dev/null
+    m->apply(r);
+    EXPECT_EQ(attached_device_programs(mount_ + rel).size(), 1u);
+
+    auto probe = [] { return (open_result("/dev/null", O_RDWR) == 0 ? 1 : 0) | (open_result("/dev/zero", O_RDONLY) == EPERM ? 2 : 0); };
+    Child& c = spawn(probe);
+    m->add_process(c.pid());
+    EXPECT_EQ(c.go(), 3) << "1: /dev/null opened, 2: /dev/zero refused with EPERM";
+
+    // A second apply replaces the filter instead of stacking on it.
+    r.devices.push_back({true, "c", 1, 5, "r"});  // /dev/zero, read only
+    m->apply(r);
+    EXPECT_EQ(attached_device_programs(mount_ + rel).size(), 1u);
+    Child& c2 = spawn([] {
+        return (open_result("/dev/zero", O_RDONLY) == 0 ? 1 : 0) | (open_result("/dev/zero", O_RDWR) == EPERM ? 2 : 0);
+    });
+    m->add_process(c2.pid());
+    EXPECT_EQ(c2.go(), 3) << "1: /dev/zero opened read-only, 2: read-write refused";
+
+    m->kill_all(SIGKILL);
+    c.wait();
+    c2.wait();
+    m->destroy();
+}
+
+TEST_F(RealV2, MemoryAndPidsLimits) {
+    std::string controllers = slurp(mount_ + "/cgroup.controllers");
+    for (const char* need : {"memory", "pids"})
+        if (controllers.find(need) == std::string::npos)
+            GTEST_SKIP() << "the cgroup2 mount at " << mount_ << " offers no " << need
+                         << " controller (on a hybrid host it is bound to v1)";
+    const std::string rel = "/" + top_ + "/c1";
+    auto m = make_manager(host_, rel, "c1", false);
+    m->create();
+    spec::Resources r;
+    r.memory.emplace();
+    r.memory->limit = 64 << 20;
+    r.pids.emplace();
+    r.pids->limit = 10;
+    m->apply(r);
+    EXPECT_EQ(trimmed(slurp(mount_ + rel + "/memory.max")), std::to_string(64 << 20));
+    EXPECT_EQ(trimmed(slurp(mount_ + rel + "/pids.max")), "10");
+    Child& c = spawn();
+    m->add_process(c.pid());
+    Stats s = m->stats();
+    EXPECT_EQ(s.pids.current, 1u);
+    EXPECT_EQ(s.pids.limit, 10u);
+    EXPECT_EQ(s.memory.usage.limit, uint64_t{64} << 20);
+    r.memory->limit = -1;
+    r.pids->limit = -1;
+    m->apply(r);
+    EXPECT_EQ(trimmed(slurp(mount_ + rel + "/memory.max")), "max");
+    EXPECT_EQ(trimmed(slurp(mount_ + rel + "/pids.max")), "max");
+    m->kill_all(SIGKILL);
+    c.wait();
+    m->destroy();
+}
+
+TEST_F(RealV2, EmptyPathAndReopen) {
+    auto m = make_manager(host_, "", top_, false);
+    m->create();
+    ASSERT_TRUE(is_dir(mount_ + m->path())) << m->path();
+    auto o = open_manager(host_, m->path());
+    EXPECT_EQ(o->path(), m->path());
+    Child& c = spawn();
+    o->add_process(c.pid());
+    EXPECT_EQ(m->pids(), std::vector<pid_t>{c.pid()});
+    o->kill_all(SIGKILL);
+    c.wait();
+    o->destroy();
+    EXPECT_FALSE(is_dir(mount_ + m->path()));
+}
+
+}  // namespace
+}  // namespace dkr::cgroup
