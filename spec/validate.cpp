@@ -63,7 +63,7 @@ private:
     void one_of(const std::string& value, Names names, std::string_view noun, const Location& at) const {
         if (!contains(names, value)) fail(at, unknown_value(noun, quoted(value), names));
     }
-    // Empty keys are valid JSON and pass the schema, but the spec forbids them.
+    // Empty keys pass the schema but name nothing (the spec forbids them in annotations).
     void non_empty_keys(const std::map<std::string, std::string>& map, const Location& at) const {
         if (map.contains("")) fail(at, "must not have an empty key");
     }
@@ -81,8 +81,8 @@ private:
 
 void Checker::config(const Config& c) {
     const Location root;
-    // Optional in the schema, which also serves other platforms and `runtime
-    // state` documents; a Linux container needs both.
+    // Optional in the schema: the spec requires root on Linux, and process
+    // before the container can start.
     if (!c.process) fail(root, "missing required property \"process\"");
     if (!c.root) fail(root, "missing required property \"root\"");
 
