@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 
 #include "runtime/error.hpp"
 
@@ -118,6 +119,13 @@ void remove_all(const std::string& path) {
     } else if (::unlink(path.c_str()) < 0 && errno != ENOENT) {
         throw sys_error("unlink", path, errno);
     }
+}
+
+std::string absolute_path(const std::string& path) {
+    if (!path.empty() && path[0] == '/') return path;
+    char cwd[PATH_MAX];
+    if (!::getcwd(cwd, sizeof cwd)) throw sys_error("getcwd", "", errno);
+    return path.empty() || path == "." ? std::string(cwd) : sys::join(cwd, path);
 }
 
 std::string join(std::string_view a, std::string_view b) {

@@ -29,6 +29,9 @@ void mkdir_all(const std::string& path, mode_t mode = 0755);
 // rm -rf of a directory tree that holds no mount points.
 void remove_all(const std::string& path);
 
+// `path` made absolute against the current directory ("." and "" give it).
+std::string absolute_path(const std::string& path);
+
 // Path joining that keeps exactly one '/' between parts.
 std::string join(std::string_view a, std::string_view b);
 

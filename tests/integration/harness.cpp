@@ -87,7 +87,7 @@ std::string unescape_mountinfo(const std::string& s) {
 }
 
 struct MountEntry {
-  std::string mount_point, fstype, source, rest;
+  std::string mount_point, fstype, source, super_options, rest;
 };
 
 std::vector<MountEntry> read_mountinfo() {
@@ -103,6 +103,7 @@ std::vector<MountEntry> read_mountinfo() {
     e.mount_point = unescape_mountinfo(fields[4]);
     e.fstype = *(dash + 1);
     e.source = (dash + 2 < fields.end()) ? unescape_mountinfo(*(dash + 2)) : "";
+    e.super_options = (dash + 3 < fields.end()) ? *(dash + 3) : "";
     e.rest = fields[2] + " " + unescape_mountinfo(fields[3]);
     v.push_back(e);
   }
@@ -171,12 +172,77 @@ std::string json_unescape_go(const std::string& s) {
   return r;
 }
 
+// Moves the test binary into a cgroup of its own in every hierarchy, so that
+// the default cgroup path of a container ("<caller's cgroup>/<id>") cannot
+// clash with another test binary running at the same time with the same ids.
+// Two levels: on cgroup v2 the default path sits beside the caller's cgroup.
+class PrivateCgroup {
+ public:
+  void enter() {
+    std::ifstream in("/proc/self/cgroup");
+    std::string line;
+    auto mounts = read_mountinfo();
+    std::string name = "dkr-it-" + std::to_string(getpid());
+    while (std::getline(in, line)) {
+      size_t a = line.find(':'), b = line.find(':', a + 1);
+      if (a == std::string::npos || b == std::string::npos) continue;
+      std::string controllers = line.substr(a + 1, b - a - 1), path = line.substr(b + 1);
+      std::string mp = mount_point_for(mounts, controllers);
+      if (mp.empty()) continue;
+      std::string base = mp + (path == "/" ? "" : path);
+      std::string outer = base + "/" + name, inner = outer + "/runner";
+      if (mkdir(outer.c_str(), 0755) != 0 || mkdir(inner.c_str(), 0755) != 0) continue;
+      if (!write_pid(inner + "/cgroup.procs")) {
+        rmdir(inner.c_str());
+        rmdir(outer.c_str());
+        continue;
+      }
+      entered_.push_back({base, outer, inner});
+    }
+  }
+  void leave() {
+    for (auto& e : entered_) {
+      write_pid(e.original + "/cgroup.procs");
+      rmdir(e.inner.c_str());
+      rmdir(e.outer.c_str());
+    }
+    entered_.clear();
+  }
+
+ private:
+  struct Entered {
+    std::string original, outer, inner;
+  };
+  static bool write_pid(const std::string& procs) {
+    std::ofstream out(procs);
+    out << getpid() << std::flush;
+    return static_cast<bool>(out);
+  }
+  static std::string mount_point_for(const std::vector<MountEntry>& mounts, const std::string& controllers) {
+    for (auto& m : mounts) {
+      if (controllers.empty() ? m.fstype == "cgroup2" : m.fstype == "cgroup") {
+        if (controllers.empty()) return m.mount_point;
+        std::string opts = "," + m.super_options + ",";
+        std::istringstream cs(controllers);
+        std::string c;
+        bool all = true;
+        while (std::getline(cs, c, ','))
+          if (opts.find("," + c + ",") == std::string::npos) all = false;
+        if (all) return m.mount_point;
+      }
+    }
+    return "";
+  }
+  std::vector<Entered> entered_;
+};
+
 // Builds and removes the shared rootfs; makes the test binary a subreaper.
 class RootfsEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {
     signal(SIGPIPE, SIG_IGN);  // children get SIG_DFL back before exec
     ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0) << strerror(errno);
+    cgroup_.enter();
     char tmpl[] = "/tmp/dkr-it-rootfs-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr) << strerror(errno);
     g_rootfs = tmpl;
@@ -205,7 +271,11 @@ class RootfsEnvironment : public ::testing::Environment {
     // Reap whatever was reparented to us.
     while (waitpid(-1, nullptr, WNOHANG) > 0) {
     }
+    cgroup_.leave();
   }
+
+ private:
+  PrivateCgroup cgroup_;
 };
 
 [[maybe_unused]] ::testing::Environment* const g_env =

@@ -1,0 +1,53 @@
+// start: release a created container through its exec fifo.
+#include "runtime/container.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "runtime/error.hpp"
+#include "runtime/sys/file.hpp"
+#include "runtime/sys/process.hpp"
+
+namespace dkr {
+
+void Runtime::start(const std::string& id) {
+    ContainerDir dir = ContainerDir::open(root_, id);
+    dir.lock();
+    ContainerState s = dir.read_state();
+    switch (status_of(dir, s, true)) {
+        case Status::Created: break;
+        case Status::Stopped: throw Error("cannot start a container that has stopped");
+        case Status::Creating: throw Error("cannot start a container in the creating state");
+        default: throw Error("cannot start an already running container");
+    }
+    sys::Fd fifo = sys::open_at(dir.fd(), kExecFifo, O_RDONLY | O_NONBLOCK);
+    sys::Fd pidfd = sys::open_pidfd(s.pid);
+    if (!pidfd) throw Error("cannot start a container that has stopped");
+    // The init writes one byte once it sees us, then execs, which closes its
+    // end: EOF after the byte means the program is running.
+    bool released = false;
+    for (;;) {
+        struct pollfd p[2] = {{fifo.get(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
+        if (::poll(p, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            throw sys_error("poll", kExecFifo, errno);
+        }
+        if (p[0].revents) {
+            char buf[16];
+            ssize_t n = ::read(fifo.get(), buf, sizeof buf);
+            if (n > 0) released = true;
+            if (n == 0) break;
+            if (n < 0 && errno != EAGAIN && errno != EINTR) throw sys_error("read", kExecFifo, errno);
+            continue;
+        }
+        if (p[1].revents) break;
+    }
+    if (::unlinkat(dir.fd(), kExecFifo, 0) < 0 && errno != ENOENT)
+        throw sys_error("unlink", sys::join(dir.path(), kExecFifo), errno);
+    if (!released) throw Error("cannot start a container that has stopped");
+}
+
+}  // namespace dkr
