@@ -735,7 +735,7 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339_utc(const std
 }
 
 std::string reference_path(const std::string& name) {
-  return fs::path(DKR_SOURCE_DIR "/../shared/runc-reference/" + name).lexically_normal().string();
+  return fs::path(DKR_SOURCE_DIR "/tests/data/runc-reference/" + name).lexically_normal().string();
 }
 
 std::string str_field(const rapidjson::Value& v, const char* key) {
