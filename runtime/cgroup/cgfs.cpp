@@ -52,9 +52,14 @@ std::string hint(const Write& w, const std::string& dir, int err, bool v2) {
         return v2 ? " (is the " + w.controller + " controller enabled in the parent's cgroup.subtree_control?)"
                   : " (not supported by this kernel)";
     if (!v2 && err == EBUSY && w.file == "memory.limit_in_bytes") {
-        auto usage = try_read(sys::join(dir, "memory.usage_in_bytes"));
-        auto peak = try_read(sys::join(dir, "memory.max_usage_in_bytes"));
-        return " (current usage: " + trim(usage.value_or("?")) + ", peak usage: " + trim(peak.value_or("?")) + ")";
+        try {
+            auto usage = try_read(sys::join(dir, "memory.usage_in_bytes"));
+            auto peak = try_read(sys::join(dir, "memory.max_usage_in_bytes"));
+            return " (current usage: " + trim(usage.value_or("?")) + ", peak usage: " + trim(peak.value_or("?")) +
+                   ")";
+        } catch (const Error&) {
+            return " (the limit is below the current usage)";
+        }
     }
     return "";
 }
@@ -95,8 +100,7 @@ void write(const std::string& dir, const std::string& file, std::string_view val
     if (n < 0) throw sys_error("write " + std::string(value) + " to", path, errno);
 }
 
-void execute(const std::vector<Write>& writes, const std::function<std::string(const std::string&)>& dir_of,
-             bool v2) {
+void execute(const std::vector<Write>& writes, const std::function<std::string(const std::string&)>& dir_of, bool v2) {
     std::vector<const Write*> deferred;
     auto attempt = [&](const Write& w, bool may_defer) {
         std::string dir = dir_of(w.controller);
@@ -107,9 +111,9 @@ void execute(const std::vector<Write>& writes, const std::function<std::string(c
                 deferred.push_back(&w);
                 return;
             }
-            throw Error("cgroup: cannot set " + w.file + " to \"" + w.value + "\": " + e.what() +
-                            hint(w, dir, e.code(), v2),
-                        e.code());
+            throw Error(
+                "cgroup: cannot set " + w.file + " to \"" + w.value + "\": " + e.what() + hint(w, dir, e.code(), v2),
+                e.code());
         }
     };
     for (const auto& w : writes) attempt(w, true);

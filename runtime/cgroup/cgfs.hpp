@@ -30,8 +30,7 @@ void write(const std::string& dir, const std::string& file, std::string_view val
 
 // Executes translated writes in order. dir_of maps a Write's controller to
 // the cgroup directory. Errors say which file and value, with a hint.
-void execute(const std::vector<Write>& writes, const std::function<std::string(const std::string&)>& dir_of,
-             bool v2);
+void execute(const std::vector<Write>& writes, const std::function<std::string(const std::string&)>& dir_of, bool v2);
 
 // mkdir of every missing component of mountpoint + rel; each directory made
 // is appended to created (outermost first).

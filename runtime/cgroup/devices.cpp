@@ -88,7 +88,8 @@ std::vector<DeviceRule> normalize_device_rules(const std::vector<spec::DeviceCgr
                 else if (c == 'm')
                     d.access |= kAccMknod;
                 else
-                    throw Error("cgroup: devices: invalid access \"" + r.access + "\" in rule \"" + rule_desc(r) + "\"");
+                    throw Error("cgroup: devices: invalid access \"" + r.access + "\" in rule \"" + rule_desc(r) +
+                                "\"");
             }
         }
         if (d.type == 'a' && (d.major != -1 || d.minor != -1 || d.access != kAccAll)) {

@@ -15,8 +15,8 @@ namespace dkr::cgroup {
 enum : unsigned { kAccMknod = 1, kAccRead = 2, kAccWrite = 4, kAccAll = 7 };
 
 struct DeviceRule {
-    char type = 'a';       // 'a' (all, resets the state), 'c', 'b'
-    int64_t major = -1;    // -1: any
+    char type = 'a';     // 'a' (all, resets the state), 'c', 'b'
+    int64_t major = -1;  // -1: any
     int64_t minor = -1;
     unsigned access = kAccAll;
     bool allow = false;

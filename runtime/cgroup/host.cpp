@@ -77,7 +77,7 @@ const Hierarchy* Host::find_v1(std::string_view controller) const {
 }
 
 bool is_joined_v1_controller(std::string_view name) {
-    static const char* const known[] = {"cpuset",   "cpu",        "cpuacct", "memory", "devices",
+    static const char* const known[] = {"cpuset",   "cpu",        "cpuacct", "memory",  "devices",
                                         "freezer",  "blkio",      "pids",    "hugetlb", "net_cls",
                                         "net_prio", "perf_event", "rdma",    "misc",    "name=systemd"};
     for (const char* k : known)
@@ -177,8 +177,8 @@ Host parse_host(std::string_view mountinfo, std::string_view proc_self_cgroup, b
         h.own_path = *path;
         // The same hierarchy may be mounted more than once: keep the mount that
         // shows the caller's cgroup (a bind of a subtree may not).
-        auto same = std::find_if(host.v1.begin(), host.v1.end(),
-                                 [&](const Hierarchy& o) { return o.key() == h.key(); });
+        auto same =
+            std::find_if(host.v1.begin(), host.v1.end(), [&](const Hierarchy& o) { return o.key() == h.key(); });
         if (same == host.v1.end()) {
             host.v1.push_back(std::move(h));
         } else if (!is_prefix_path(same->mount_root, same->own_path) && is_prefix_path(h.mount_root, h.own_path)) {

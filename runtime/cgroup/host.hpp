@@ -24,10 +24,10 @@ struct Hierarchy {
 };
 
 struct Host {
-    bool unified = false;          // pure cgroup v2 host
-    std::vector<Hierarchy> v1;     // v1 hierarchies to join (empty on a v2 host)
-    std::optional<Hierarchy> v2;   // the cgroup2 mount: the only hierarchy on v2,
-                                   // the "unified" mirror on a hybrid host
+    bool unified = false;         // pure cgroup v2 host
+    std::vector<Hierarchy> v1;    // v1 hierarchies to join (empty on a v2 host)
+    std::optional<Hierarchy> v2;  // the cgroup2 mount: the only hierarchy on v2,
+                                  // the "unified" mirror on a hybrid host
     // v2: controllers to enable in the ancestors' cgroup.subtree_control.
     // nullopt: all of the root's cgroup.controllers (runc). Tests set {}.
     std::optional<std::vector<std::string>> v2_enable;

@@ -31,8 +31,6 @@ std::unique_ptr<Manager> make_manager(const std::string& cgroups_path, const std
     return make_manager(detect_host(), cgroups_path, container_id, systemd_driver);
 }
 
-std::unique_ptr<Manager> open_manager(const std::string& saved_path) {
-    return open_manager(detect_host(), saved_path);
-}
+std::unique_ptr<Manager> open_manager(const std::string& saved_path) { return open_manager(detect_host(), saved_path); }
 
 }  // namespace dkr::cgroup

@@ -49,7 +49,7 @@ struct MemoryEntry {
 struct MemoryStats {
     uint64_t cache = 0;
     MemoryEntry usage, swap, kernel, kernel_tcp;  // swap is memory+swap, as on v1
-    std::map<std::string, uint64_t> raw;           // memory.stat
+    std::map<std::string, uint64_t> raw;          // memory.stat
 };
 struct PidsStats {
     uint64_t current = 0, limit = 0;
@@ -62,8 +62,7 @@ struct BlkioEntry {
 };
 struct BlkioStats {
     std::vector<BlkioEntry> io_service_bytes_recursive, io_serviced_recursive, io_queued_recursive,
-        io_service_time_recursive, io_wait_time_recursive, io_merged_recursive, io_time_recursive,
-        sectors_recursive;
+        io_service_time_recursive, io_wait_time_recursive, io_merged_recursive, io_time_recursive, sectors_recursive;
 };
 struct HugetlbStats {
     uint64_t usage = 0, max = 0, failcnt = 0;

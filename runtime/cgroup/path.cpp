@@ -40,9 +40,7 @@ std::string lexical_clean(std::string_view p) {
     return out;
 }
 
-std::string join_clean(const std::string& a, const std::string& b) {
-    return lexical_clean(a + "/" + b);
-}
+std::string join_clean(const std::string& a, const std::string& b) { return lexical_clean(a + "/" + b); }
 
 std::string parent_of(const std::string& p) {
     size_t pos = p.rfind('/');
@@ -56,8 +54,7 @@ bool is_ancestor_or_self(const std::string& anc, const std::string& path) {
 }
 
 void check_path(const std::string& resolved, const Hierarchy& h, const std::string& what) {
-    if (resolved == "/")
-        throw Error("cgroup: cgroupsPath resolves to the root of the " + what + " hierarchy");
+    if (resolved == "/") throw Error("cgroup: cgroupsPath resolves to the root of the " + what + " hierarchy");
     std::string own = h.own_relative();
     if (is_ancestor_or_self(resolved, own))
         throw Error("cgroup: cgroupsPath resolves to " + resolved + " in the " + what +

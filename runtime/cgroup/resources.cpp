@@ -98,8 +98,7 @@ void memory_v1(Out& o, const spec::MemoryResources& m) {
     bool swappiness = m.swappiness && *m.swappiness != std::numeric_limits<uint64_t>::max();
     // kernel and kernelTCP are ignored, as runc 1.1 does (kernel memory
     // limits are deprecated; recent kernels accept and ignore them).
-    if (!limit && !swap && !reservation && !m.disable_oom_killer.value_or(false) && !swappiness &&
-        !m.use_hierarchy)
+    if (!limit && !swap && !reservation && !m.disable_oom_killer.value_or(false) && !swappiness && !m.use_hierarchy)
         return;
     o.need("memory", "memory limits");
     check_swappiness(m);
@@ -231,8 +230,9 @@ void io_v2(Out& o, const spec::BlockIoResources& b) {
             per_device = content && !parse_u64(content);
         }
         if (!per_device)
-            throw Error("cgroup: blockIO weightDevice needs per-device BFQ weights (io.bfq.weight), "
-                        "which this kernel or the device's scheduler does not provide");
+            throw Error(
+                "cgroup: blockIO weightDevice needs per-device BFQ weights (io.bfq.weight), "
+                "which this kernel or the device's scheduler does not provide");
         for (const auto& wd : b.weight_device)
             if (wd.weight.value_or(0))
                 o.add("io", "io.bfq.weight", dev(wd.major, wd.minor) + " " + num(uint64_t{*wd.weight}));

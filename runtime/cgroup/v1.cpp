@@ -1,7 +1,9 @@
 // cgroup v1 (and hybrid) backend: one directory per mounted hierarchy.
 #include <signal.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <optional>
 
 #include "runtime/cgroup/backends.hpp"
@@ -62,7 +64,8 @@ public:
             }
         } probe(*this);
         std::vector<Write> writes = translate_v1(r, probe);
-        fs::execute(writes, [this](const std::string& c) { return dir_of(c); }, false);
+        fs::execute(
+            writes, [this](const std::string& c) { return dir_of(c); }, false);
     }
 
     void add_process(pid_t pid) override {
@@ -168,17 +171,24 @@ public:
     }
 
     void destroy() override {
+        // One deadline for all hierarchies: once the processes are gone from
+        // the first, the others follow at once.
+        auto deadline = std::chrono::steady_clock::now() + fs::kRemoveTimeout;
+        auto left = [&] {
+            return std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                              deadline - std::chrono::steady_clock::now()));
+        };
         std::optional<Error> failure;
         for (const auto& d : dirs_) {
             try {
-                fs::remove_tree(d, false);
+                fs::remove_tree(d, false, left());
             } catch (const Error& e) {
                 if (!failure) failure = e;
             }
         }
         if (!unified_dir_.empty()) {
             try {
-                fs::remove_tree(unified_dir_, true);
+                fs::remove_tree(unified_dir_, true, left());
             } catch (const Error&) {
                 // best-effort, like joining it
             }
@@ -205,7 +215,8 @@ public:
 private:
     std::string freezer_dir(const char* what) const {
         std::string d = dir_of("freezer");
-        if (d.empty()) throw Error(std::string("cgroup: cannot ") + what + ": the freezer cgroup hierarchy is not mounted");
+        if (d.empty())
+            throw Error(std::string("cgroup: cannot ") + what + ": the freezer cgroup hierarchy is not mounted");
         return d;
     }
 

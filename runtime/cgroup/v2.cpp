@@ -80,7 +80,8 @@ public:
         // Built before any write so that bad rules change nothing.
         std::optional<std::vector<bpf_insn>> prog;
         if (!r.devices.empty()) prog = device_filter_program(emulate_device_rules(normalize_device_rules(r.devices)));
-        fs::execute(writes, [this](const std::string&) { return dir_; }, true);
+        fs::execute(
+            writes, [this](const std::string&) { return dir_; }, true);
         if (prog) {
             try {
                 attach_device_filter(dir_, *prog);

@@ -15,8 +15,7 @@ using R = spec::DeviceCgroupRule;
 
 // Executes a BPF_PROG_TYPE_CGROUP_DEVICE program on one access.
 int run(const std::vector<bpf_insn>& prog, char type, uint32_t major, uint32_t minor, unsigned access) {
-    const uint32_t ctx[3] = {(access << 16) | (type == 'c' ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK), major,
-                             minor};
+    const uint32_t ctx[3] = {(access << 16) | (type == 'c' ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK), major, minor};
     uint64_t reg[11] = {};
     bool r1_is_ctx = true;
     size_t pc = 0;
@@ -84,10 +83,8 @@ void expect_program_matches(const std::vector<R>& rules) {
 }
 
 TEST(Devices, Normalize) {
-    auto n = normalize_device_rules({R{false, "", std::nullopt, std::nullopt, ""},
-                                     R{true, "c", 1, 3, "rw"},
-                                     R{true, "b", -1, -1, "m"},
-                                     R{true, "a", 4, std::nullopt, "r"},
+    auto n = normalize_device_rules({R{false, "", std::nullopt, std::nullopt, ""}, R{true, "c", 1, 3, "rw"},
+                                     R{true, "b", -1, -1, "m"}, R{true, "a", 4, std::nullopt, "r"},
                                      R{true, "a", std::nullopt, std::nullopt, "m"}});
     ASSERT_EQ(n.size(), 7u);
     EXPECT_EQ(n[0], (DeviceRule{'a', -1, -1, kAccAll, false}));
@@ -108,9 +105,9 @@ TEST(Devices, Normalize) {
 
 TEST(Devices, EmulatorFollowsV1KernelSemantics) {
     // Allow list.
-    DeviceState s = emulate_device_rules(normalize_device_rules(
-        {R{false, "a", {}, {}, "rwm"}, R{true, "c", 1, 3, "rwm"}, R{true, "c", 136, {}, "rw"},
-         R{false, "c", 1, 3, "w"}}));
+    DeviceState s =
+        emulate_device_rules(normalize_device_rules({R{false, "a", {}, {}, "rwm"}, R{true, "c", 1, 3, "rwm"},
+                                                     R{true, "c", 136, {}, "rw"}, R{false, "c", 1, 3, "w"}}));
     EXPECT_FALSE(s.default_allow);
     EXPECT_TRUE(device_access_allowed(s, 'c', 1, 3, kAccRead));
     EXPECT_FALSE(device_access_allowed(s, 'c', 1, 3, kAccWrite));  // removed by the deny
@@ -129,13 +126,12 @@ TEST(Devices, EmulatorFollowsV1KernelSemantics) {
     EXPECT_TRUE(device_access_allowed(d, 'b', 8, 0, kAccAll));
 
     // Identical entries merge; "a" resets.
-    DeviceState m = emulate_device_rules(normalize_device_rules(
-        {R{false, "a", {}, {}, "rwm"}, R{true, "c", 1, 3, "r"}, R{true, "c", 1, 3, "w"}}));
+    DeviceState m = emulate_device_rules(
+        normalize_device_rules({R{false, "a", {}, {}, "rwm"}, R{true, "c", 1, 3, "r"}, R{true, "c", 1, 3, "w"}}));
     ASSERT_EQ(m.exceptions.size(), 1u);
     EXPECT_EQ(m.exceptions[0].access, unsigned(kAccRead | kAccWrite));
-    DeviceState a = emulate_device_rules(normalize_device_rules({R{false, "a", {}, {}, "rwm"},
-                                                                 R{true, "c", 1, 3, "r"},
-                                                                 R{true, "a", {}, {}, "rwm"}}));
+    DeviceState a = emulate_device_rules(
+        normalize_device_rules({R{false, "a", {}, {}, "rwm"}, R{true, "c", 1, 3, "r"}, R{true, "a", {}, {}, "rwm"}}));
     EXPECT_TRUE(a.default_allow);
     EXPECT_TRUE(a.exceptions.empty());
 }
@@ -159,12 +155,12 @@ TEST(Devices, EffectiveRulesAreRuncs) {
     EXPECT_EQ(rules.back().access, "rwm");
     DeviceState s = emulate_device_rules(normalize_device_rules(rules));
     EXPECT_FALSE(s.default_allow);
-    EXPECT_TRUE(device_access_allowed(s, 'c', 1, 3, kAccRead | kAccWrite));   // /dev/null
-    EXPECT_TRUE(device_access_allowed(s, 'c', 136, 2, kAccRead | kAccWrite)); // /dev/pts/2
-    EXPECT_TRUE(device_access_allowed(s, 'b', 8, 0, kAccMknod));              // mknod anything
-    EXPECT_FALSE(device_access_allowed(s, 'b', 8, 0, kAccRead));              // but no disk access
-    EXPECT_TRUE(device_access_allowed(s, 'c', 10, 229, kAccRead));            // /dev/fuse
-    EXPECT_FALSE(device_access_allowed(s, 'c', 1, 1, kAccRead));              // /dev/mem
+    EXPECT_TRUE(device_access_allowed(s, 'c', 1, 3, kAccRead | kAccWrite));    // /dev/null
+    EXPECT_TRUE(device_access_allowed(s, 'c', 136, 2, kAccRead | kAccWrite));  // /dev/pts/2
+    EXPECT_TRUE(device_access_allowed(s, 'b', 8, 0, kAccMknod));               // mknod anything
+    EXPECT_FALSE(device_access_allowed(s, 'b', 8, 0, kAccRead));               // but no disk access
+    EXPECT_TRUE(device_access_allowed(s, 'c', 10, 229, kAccRead));             // /dev/fuse
+    EXPECT_FALSE(device_access_allowed(s, 'c', 1, 1, kAccRead));               // /dev/mem
 }
 
 TEST(DevicesBpf, ProgramShape) {

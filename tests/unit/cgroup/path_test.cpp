@@ -164,12 +164,10 @@ TEST(Path, RejectsRootsAndTheCallersOwnCgroup) {
     EXPECT_NE(error_of([&] { resolve_paths(h, "/..", "c1"); }).find("root"), std::string::npos);
     EXPECT_THROW(resolve_paths(h, "..", "c1"), Error);  // "." : the caller's own cgroups
     // An ancestor of the caller's memory cgroup would take the caller with it.
-    EXPECT_NE(error_of([&] { resolve_paths(h, "/process_api", "c1"); }).find("holds this process"),
-              std::string::npos);
+    EXPECT_NE(error_of([&] { resolve_paths(h, "/process_api", "c1"); }).find("holds this process"), std::string::npos);
     EXPECT_NE(error_of([&] { resolve_paths(h, "a;b", "c1"); }).find("';'"), std::string::npos);
     Host v2 = parse_host(kV2Mountinfo, kV2Cgroup, true);
-    EXPECT_NE(error_of([&] { resolve_paths(v2, "/user.slice", "c1"); }).find("holds this process"),
-              std::string::npos);
+    EXPECT_NE(error_of([&] { resolve_paths(v2, "/user.slice", "c1"); }).find("holds this process"), std::string::npos);
 }
 
 TEST(Path, DecodeValidates) {

@@ -36,6 +36,11 @@ protected:
         host_ = detect_host();
         if (host_.unified) GTEST_SKIP() << "host is pure cgroup v2: no v1 hierarchies to test";
         if (host_.v1.empty()) GTEST_SKIP() << "no cgroup v1 hierarchies mounted";
+        for (const auto& h : host_.v1) {
+            test::sweep_stale(h.mountpoint);
+            test::sweep_stale(sys::join(h.mountpoint, h.own_relative()));
+        }
+        if (host_.v2) test::sweep_stale(host_.v2->mountpoint);
         top_ = test::unique_name("v1");
     }
 
@@ -109,8 +114,12 @@ TEST_F(RealV1, Lifecycle) {
     EXPECT_EQ(m->path(), rel);
     m->create();
     for (const auto& h : host_.v1) EXPECT_TRUE(is_dir(sys::join(h.mountpoint, rel))) << h.key();
-    if (host_.v2) EXPECT_TRUE(is_dir(sys::join(host_.v2->mountpoint, rel))) << "unified mirror";
-    if (host_.find_v1("cpuset")) EXPECT_NE(trimmed(slurp(dir("cpuset", rel) + "/cpuset.cpus")), "");
+    if (host_.v2) {
+        EXPECT_TRUE(is_dir(sys::join(host_.v2->mountpoint, rel))) << "unified mirror";
+    }
+    if (host_.find_v1("cpuset")) {
+        EXPECT_NE(trimmed(slurp(dir("cpuset", rel) + "/cpuset.cpus")), "");
+    }
     m->create();  // idempotent
 
     spec::Resources r;
@@ -133,7 +142,9 @@ TEST_F(RealV1, Lifecycle) {
     EXPECT_EQ(s.pids.limit, 10u);
     EXPECT_EQ(s.memory.usage.limit, uint64_t{64} << 20);
     EXPECT_FALSE(s.memory.raw.empty());
-    if (host_.find_v1("cpuacct")) EXPECT_FALSE(s.cpu.usage.percpu.empty());
+    if (host_.find_v1("cpuacct")) {
+        EXPECT_FALSE(s.cpu.usage.percpu.empty());
+    }
 
     ASSERT_TRUE(host_.find_v1("freezer"));
     m->freeze();
@@ -154,7 +165,9 @@ TEST_F(RealV1, Lifecycle) {
         EXPECT_FALSE(is_dir(sys::join(h.mountpoint, rel))) << h.key();
         EXPECT_TRUE(is_dir(sys::join(h.mountpoint, "/" + top_))) << "parents are kept";
     }
-    if (host_.v2) EXPECT_FALSE(is_dir(sys::join(host_.v2->mountpoint, rel)));
+    if (host_.v2) {
+        EXPECT_FALSE(is_dir(sys::join(host_.v2->mountpoint, rel)));
+    }
     m->destroy();  // already gone: fine
 }
 

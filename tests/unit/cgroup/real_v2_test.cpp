@@ -51,6 +51,7 @@ protected:
             GTEST_SKIP() << "no cgroup2 mount on this host";
         }
         mount_ = host_.v2->mountpoint;
+        test::sweep_stale(mount_);
         top_ = test::unique_name("v2");
     }
 
@@ -206,6 +207,7 @@ TEST_F(RealV2, CloneIntoCgroup) {
     args.cgroup = static_cast<uint64_t>(m->clone_into_fd());
     long pid = ::syscall(SYS_clone3, &args, sizeof args);
     if (pid == 0) {
+        ::close(pipefd[1]);  // fork-like: the child has both ends
         char ch;
         ssize_t n = ::read(pipefd[0], &ch, 1);
         ::_exit(n < 0 ? 1 : 0);
@@ -215,9 +217,14 @@ TEST_F(RealV2, CloneIntoCgroup) {
     EXPECT_EQ(cgroup_line(static_cast<pid_t>(pid)), "0::" + m->path());
     EXPECT_EQ(m->pids(), std::vector<pid_t>{static_cast<pid_t>(pid)});
     ::close(pipefd[1]);  // releases the child
-    int st;
-    ASSERT_EQ(::waitpid(static_cast<pid_t>(pid), &st, 0), pid);
-    EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    int st = 0;
+    bool reaped = eventually([&] { return ::waitpid(static_cast<pid_t>(pid), &st, WNOHANG) == pid; });
+    if (!reaped) {
+        ::kill(static_cast<pid_t>(pid), SIGKILL);
+        ::waitpid(static_cast<pid_t>(pid), &st, 0);
+    }
+    EXPECT_TRUE(reaped);
+    EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << st;
     m->destroy();
 }
 
@@ -242,7 +249,9 @@ TEST_F(RealV2, DeviceFilterIsEnforcedAndReplaced) {
     m->apply(r);
     EXPECT_EQ(attached_device_programs(mount_ + rel).size(), 1u);
 
-    auto probe = [] { return (open_result("/dev/null", O_RDWR) == 0 ? 1 : 0) | (open_result("/dev/zero", O_RDONLY) == EPERM ? 2 : 0); };
+    auto probe = [] {
+        return (open_result("/dev/null", O_RDWR) == 0 ? 1 : 0) | (open_result("/dev/zero", O_RDONLY) == EPERM ? 2 : 0);
+    };
     Child& c = spawn(probe);
     m->add_process(c.pid());
     EXPECT_EQ(c.go(), 3) << "1: /dev/null opened, 2: /dev/zero refused with EPERM";

@@ -13,8 +13,7 @@ namespace dkr::cgroup {
 namespace {
 
 struct FakeProbe : Probe {
-    std::set<std::string> controllers = {"cpuset", "cpu", "cpuacct", "memory", "devices",
-                                          "freezer", "blkio", "pids"};
+    std::set<std::string> controllers = {"cpuset", "cpu", "cpuacct", "memory", "devices", "freezer", "blkio", "pids"};
     std::map<std::string, std::string> files;  // "controller/file" -> content
 
     bool has_controller(const std::string& c) const override { return controllers.count(c) > 0; }
@@ -30,14 +29,15 @@ Write W(const char* c, const char* f, const std::string& v, bool retry = false) 
 
 std::string dump(const std::vector<Write>& ws) {
     std::string s;
-    for (const auto& w : ws) s += w.controller + ":" + w.file + "=" + w.value + (w.retry_on_einval ? "(retry)" : "") + "\n";
+    for (const auto& w : ws)
+        s += w.controller + ":" + w.file + "=" + w.value + (w.retry_on_einval ? "(retry)" : "") + "\n";
     return s;
 }
 
-#define EXPECT_WRITES(actual, ...)                                  \
-    do {                                                            \
-        std::vector<Write> expected_ = {__VA_ARGS__};               \
-        auto actual_ = (actual);                                    \
+#define EXPECT_WRITES(actual, ...)                                                                         \
+    do {                                                                                                   \
+        std::vector<Write> expected_ = {__VA_ARGS__};                                                      \
+        auto actual_ = (actual);                                                                           \
         EXPECT_EQ(actual_, expected_) << "actual:\n" << dump(actual_) << "expected:\n" << dump(expected_); \
     } while (0)
 
@@ -110,8 +110,7 @@ TEST(TranslateV1, MemoryAndSwapOnAFreshCgroupLowersMemoryFirst) {
     FakeProbe p;
     p.files["memory/memory.limit_in_bytes"] = "9223372036854771712\n";
     p.files["memory/memory.memsw.limit_in_bytes"] = "9223372036854771712\n";
-    EXPECT_WRITES(translate_v1(with_memory(100000000, 200000000), p),
-                  W("memory", "memory.limit_in_bytes", "100000000"),
+    EXPECT_WRITES(translate_v1(with_memory(100000000, 200000000), p), W("memory", "memory.limit_in_bytes", "100000000"),
                   W("memory", "memory.memsw.limit_in_bytes", "200000000"));
 }
 
@@ -271,8 +270,7 @@ TEST(TranslateV1, MissingHierarchiesFailClearly) {
     FakeProbe p;
     spec::Resources r;
     r.hugepage_limits.push_back({"2MB", 1 << 21});
-    EXPECT_NE(error_of([&] { translate_v1(r, p); }).find("hugetlb cgroup hierarchy is not mounted"),
-              std::string::npos);
+    EXPECT_NE(error_of([&] { translate_v1(r, p); }).find("hugetlb cgroup hierarchy is not mounted"), std::string::npos);
 
     spec::Resources n;
     n.network.emplace();
@@ -300,9 +298,8 @@ TEST(TranslateV1, HugetlbNetworkRdma) {
     r.rdma["mlx5_1"] = spec::RdmaLimit{3, 10000};
     r.rdma["mlx5_2"] = spec::RdmaLimit{std::nullopt, 5};
     EXPECT_WRITES(translate_v1(r, p), W("hugetlb", "hugetlb.2MB.limit_in_bytes", "4194304"),
-                  W("hugetlb", "hugetlb.1GB.limit_in_bytes", "1073741824"),
-                  W("net_cls", "net_cls.classid", "1048577"), W("net_prio", "net_prio.ifpriomap", "eth0 5"),
-                  W("net_prio", "net_prio.ifpriomap", "lo 2"),
+                  W("hugetlb", "hugetlb.1GB.limit_in_bytes", "1073741824"), W("net_cls", "net_cls.classid", "1048577"),
+                  W("net_prio", "net_prio.ifpriomap", "eth0 5"), W("net_prio", "net_prio.ifpriomap", "lo 2"),
                   W("rdma", "rdma.max", "mlx5_1 hca_handle=3 hca_object=10000"),
                   W("rdma", "rdma.max", "mlx5_2 hca_object=5"));
 }
@@ -317,7 +314,7 @@ TEST(TranslateV1, UnifiedIsAnError) {
 TEST(TranslateV1, DevicesFromTheLastResetOn) {
     FakeProbe p;
     spec::Resources r;
-    r.devices.push_back({true, "c", 1, 3, "r"});     // wiped by the reset below
+    r.devices.push_back({true, "c", 1, 3, "r"});  // wiped by the reset below
     r.devices.push_back({false, "a", std::nullopt, std::nullopt, "rwm"});
     r.devices.push_back({true, "c", 1, 3, "rwm"});
     r.devices.push_back({true, "b", 8, std::nullopt, "r"});
@@ -348,8 +345,8 @@ TEST(TranslateV1, BadValuesFailBeforeAnyWrite) {
 TEST(TranslateV2, MemoryLimitAndSwap) {
     FakeProbe p;
     p.files["memory/memory.swap.max"] = "max\n";
-    EXPECT_WRITES(translate_v2(with_memory(100000000, 300000000), p),
-                  W("memory", "memory.swap.max", "200000000"), W("memory", "memory.max", "100000000"));
+    EXPECT_WRITES(translate_v2(with_memory(100000000, 300000000), p), W("memory", "memory.swap.max", "200000000"),
+                  W("memory", "memory.max", "100000000"));
     // memory+swap == memory: swap disabled.
     EXPECT_WRITES(translate_v2(with_memory(100000000, 100000000), p), W("memory", "memory.swap.max", "0"),
                   W("memory", "memory.max", "100000000"));
@@ -431,10 +428,9 @@ TEST(TranslateV2, RealtimeIsAnError) {
 TEST(TranslateV2, IoWithBfq) {
     FakeProbe p;
     p.files["io/io.bfq.weight"] = "default 100\n";  // per-device capable
-    EXPECT_WRITES(translate_v2(full_blkio(), p), W("io", "io.bfq.weight", "500"),
-                  W("io", "io.bfq.weight", "8:0 600"), W("io", "io.max", "8:0 rbps=1048576"),
-                  W("io", "io.max", "8:16 wbps=2097152"), W("io", "io.max", "8:0 riops=100"),
-                  W("io", "io.max", "8:0 wiops=200"));
+    EXPECT_WRITES(translate_v2(full_blkio(), p), W("io", "io.bfq.weight", "500"), W("io", "io.bfq.weight", "8:0 600"),
+                  W("io", "io.max", "8:0 rbps=1048576"), W("io", "io.max", "8:16 wbps=2097152"),
+                  W("io", "io.max", "8:0 riops=100"), W("io", "io.max", "8:0 wiops=200"));
 }
 
 TEST(TranslateV2, IoWithoutBfqConvertsTheWeight) {

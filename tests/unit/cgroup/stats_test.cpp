@@ -49,7 +49,8 @@ TEST(StatsParse, BlkioV1) {
 
 TEST(StatsParse, IoStatMapsToV1Tables) {
     BlkioStats b;
-    parse_io_stat("8:0 rbytes=4096 wbytes=8192 rios=1 wios=2 dbytes=0 dios=0\n253:1 rbytes=1 wbytes=0 rios=0 wios=0\n", b);
+    parse_io_stat("8:0 rbytes=4096 wbytes=8192 rios=1 wios=2 dbytes=0 dios=0\n253:1 rbytes=1 wbytes=0 rios=0 wios=0\n",
+                  b);
     ASSERT_EQ(b.io_service_bytes_recursive.size(), 4u);
     EXPECT_EQ(b.io_service_bytes_recursive[0], (BlkioEntry{8, 0, "Read", 4096}));
     EXPECT_EQ(b.io_service_bytes_recursive[1], (BlkioEntry{8, 0, "Write", 8192}));
@@ -73,7 +74,8 @@ TEST(StatsParse, HugepageNames) {
 TEST(StatsCollect, V2FromAFakeDirectory) {
     test::TempDir t;
     const std::string d = t.path();
-    test::spit(d + "/cpu.stat", "usage_usec 1000\nuser_usec 600\nsystem_usec 400\nnr_periods 10\nnr_throttled 2\nthrottled_usec 5\n");
+    test::spit(d + "/cpu.stat",
+               "usage_usec 1000\nuser_usec 600\nsystem_usec 400\nnr_periods 10\nnr_throttled 2\nthrottled_usec 5\n");
     test::spit(d + "/memory.stat", "anon 100\nfile 200\n");
     test::spit(d + "/memory.current", "300\n");
     test::spit(d + "/memory.max", "max\n");

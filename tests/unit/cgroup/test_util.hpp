@@ -2,12 +2,14 @@
 // temporary directories, condition polling.
 #pragma once
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -59,6 +61,29 @@ inline bool eventually(const std::function<bool()>& cond, std::chrono::milliseco
 inline std::string unique_name(const std::string& what) {
     static int counter = 0;
     return "dkr-cgtest-" + std::to_string(::getpid()) + "-" + what + "-" + std::to_string(++counter);
+}
+
+// Removes empty leftovers "dkr-cgtest-<pid>-*" of test processes that are
+// gone (killed by a timeout, say) directly under root. Best-effort.
+inline void sweep_stale(const std::string& root) {
+    DIR* d = ::opendir(root.c_str());
+    if (!d) return;
+    std::vector<std::string> stale;
+    while (struct dirent* e = ::readdir(d)) {
+        std::string name = e->d_name;
+        const std::string prefix = "dkr-cgtest-";
+        if (name.rfind(prefix, 0) != 0) continue;
+        long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
+        if (pid > 0 && pid != ::getpid() && ::kill(static_cast<pid_t>(pid), 0) < 0 && errno == ESRCH)
+            stale.push_back(root + "/" + name);
+    }
+    ::closedir(d);
+    for (const auto& dir : stale) {
+        // Depth-first rmdir; a cgroup that still holds processes stays.
+        std::string cmd = "find '" + dir + "' -depth -type d -exec rmdir {} + 2>/dev/null";
+        if (std::system(cmd.c_str()) != 0) {
+        }
+    }
 }
 
 class TempDir {
@@ -128,12 +153,17 @@ public:
         if (::read(res_, &r, sizeof r) != sizeof r) return -1001;
         return r;
     }
-    // Waits for the child to end; returns the wait status.
-    int wait() {
-        int st = 0;
-        ::waitpid(pid_, &st, 0);
-        pid_ = -1;
-        return st;
+    // Waits (bounded) for the child to end; returns the wait status, or -1
+    // after killing it if it did not end within the timeout.
+    int wait(std::chrono::milliseconds timeout = 10s) {
+        if (pid_ < 0) return status_;
+        if (!eventually([&] { return exited(); }, timeout)) {
+            ::kill(pid_, SIGKILL);
+            ::waitpid(pid_, &status_, 0);
+            pid_ = -1;
+            return -1;
+        }
+        return status_;
     }
     // Returns true once the child has exited (reaping it).
     bool exited() {
