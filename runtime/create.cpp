@@ -105,6 +105,7 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
         if (msg == SyncMsg::Error) throw Error(text);
         if (msg != SyncMsg::Ready) throw Error("container init exited during setup");
 
+        log_.debug("container " + opts.id + ": init " + std::to_string(child) + " is set up");
         l.pid = child;
         auto st = read_proc_stat(child);
         if (!st) throw Error("container init exited during setup");

@@ -48,6 +48,7 @@ void Runtime::start(const std::string& id) {
     if (::unlinkat(dir.fd(), kExecFifo, 0) < 0 && errno != ENOENT)
         throw sys_error("unlink", sys::join(dir.path(), kExecFifo), errno);
     if (!released) throw Error("cannot start a container that has stopped");
+    log_.debug("container " + id + ": program started");
 }
 
 }  // namespace dkr

@@ -216,6 +216,17 @@ TEST_F(CliTest, DebugFlagAccepted) {
   EXPECT_EQ(r.out, "dbg\n");
 }
 
+TEST_F(CliTest, DebugWritesDebugLinesToTheLog) {
+  std::string b = make_bundle({"true"});
+  std::string log = test_dir() + "/debug.log";
+  CmdResult quiet = run_cmd({"--log", log, "run", "-b", b, "nodbg"});
+  ASSERT_TRUE(quiet.ok()) << quiet;
+  EXPECT_FALSE(contains(read_file(log), "level=debug")) << read_file(log);
+  CmdResult r = run_cmd({"--log", log, "--debug", "run", "-b", b, "dbg"});
+  ASSERT_TRUE(r.ok()) << r;
+  EXPECT_TRUE(contains(read_file(log), "level=debug")) << read_file(log);
+}
+
 // dkr only: `dkr run PATH` with PATH a bundle dir and no --bundle runs it
 // under the dir's basename as id.
 TEST_F(CliTest, RunBundlePathShortForm) {

@@ -104,5 +104,14 @@ TEST_F(ProcessTest, CwdAndEnvironmentFromConfig) {
   EXPECT_EQ(r.out, "/etc\nhi there\n");
 }
 
+TEST_F(ProcessTest, NoPivotSwitchesRootWithChroot) {
+  // With --no-pivot the rootfs is moved over / and entered with chroot: the
+  // container still sees only its rootfs (the host's /work is not there).
+  std::string b = make_bundle({"sh", "-c", "test -x /bin/busybox && test ! -e /work && hostname"});
+  CmdResult r = run_cmd({"run", "--no-pivot", "-b", b, "nopivot"});
+  ASSERT_TRUE(r.ok()) << r;
+  EXPECT_EQ(r.out, "dkrtest\n");
+}
+
 }  // namespace
 }  // namespace dkr_it
