@@ -19,6 +19,7 @@ PACKAGES=(
   libcap-dev
   runc crun                              # reference runtimes to compare against
   iproute2 procps util-linux             # ip, ps/pgrep, unshare/nsenter/setpriv
+  nftables                               # nft: NAT for `dkr network create --nat`
 )
 
 # One dpkg-query for all packages. It exits non-zero when it knows nothing of a

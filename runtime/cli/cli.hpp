@@ -48,5 +48,6 @@ int cmd_kill(const Invocation&);
 int cmd_delete(const Invocation&);
 int cmd_list(const Invocation&);
 int cmd_spec(const Invocation&);
+int cmd_network(const Invocation&);
 
 }  // namespace dkr::cli

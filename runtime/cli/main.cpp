@@ -16,6 +16,7 @@ const std::vector<Command>& commands() {
         {"delete", "delete any resources held by the container often used with detached container", cmd_delete},
         {"kill", "kill sends the specified signal (default: SIGTERM) to the container's init process", cmd_kill},
         {"list", "lists containers started by dkr with the given root", cmd_list},
+        {"network", "manage networks and connect containers to them (bridge, veth, addresses, NAT)", cmd_network},
         {"run", "create and run a container", cmd_run},
         {"spec", "create a new specification file", cmd_spec},
         {"start", "executes the user defined process in a created container", cmd_start},
