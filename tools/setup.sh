@@ -20,6 +20,8 @@ PACKAGES=(
   runc crun                              # reference runtimes to compare against
   iproute2 procps util-linux             # ip, ps/pgrep, unshare/nsenter/setpriv
   nftables                               # nft: NAT for `dkr network create --nat`
+  libarchive-dev libcurl4-openssl-dev libssl-dev  # dkr-image: layers, registry HTTP, digests
+  docker-registry skopeo                 # image tests: a loopback registry, docker-archive writing
 )
 
 # One dpkg-query for all packages. It exits non-zero when it knows nothing of a

@@ -2,6 +2,7 @@
 // lifecycle library. Each command is a function taking its own arguments.
 #pragma once
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -49,5 +50,6 @@ int cmd_delete(const Invocation&);
 int cmd_list(const Invocation&);
 int cmd_spec(const Invocation&);
 int cmd_network(const Invocation&);
+int cmd_image(const Invocation&);
 
 }  // namespace dkr::cli

@@ -14,6 +14,7 @@ const std::vector<Command>& commands() {
     static const std::vector<Command> all = {
         {"create", "create a container", cmd_create},
         {"delete", "delete any resources held by the container often used with detached container", cmd_delete},
+        {"image", "make bundles from OCI images and pull images from registries (runs dkr-image)", cmd_image},
         {"kill", "kill sends the specified signal (default: SIGTERM) to the container's init process", cmd_kill},
         {"list", "lists containers started by dkr with the given root", cmd_list},
         {"network", "manage networks and connect containers to them (bridge, veth, addresses, NAT)", cmd_network},
