@@ -3,8 +3,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <cstdio>
-#include <iostream>
 
 #include "runtime/error.hpp"
 #include "runtime/image/layout.hpp"
@@ -73,7 +71,7 @@ std::string pull(const PullOptions& opts) {
         Layout layout(opts.layout_dir);
         layout.init();
         Registry registry(ref, opts.plain_http, opts.credentials);
-        Progress progress(opts.progress, opts.progress && opts.progress == &std::cerr && ::isatty(2));
+        Progress progress(opts.progress, opts.progress_tty);
         progress.note("Pulling " + ref.str());
 
         Registry::Document doc = registry.manifest(ref.digest.empty() ? ref.tag : ref.digest);
@@ -81,7 +79,8 @@ std::string pull(const PullOptions& opts) {
         Descriptor md = top;
         if (media::is_index(top.media_type)) {
             Platform here = host_platform();
-            const Descriptor& chosen = choose_manifest(parse_index(doc.body, doc.url), here, doc.url);
+            Index index = parse_index(doc.body, doc.url);
+            const Descriptor& chosen = choose_manifest(index, here, doc.url);
             progress.note("Manifest list: taking the image for " + platform_str(here));
             std::string digest = chosen.digest.str();
             doc = registry.manifest(digest);

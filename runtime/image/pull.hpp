@@ -16,6 +16,7 @@ struct PullOptions {
     bool plain_http = false;
     std::optional<Credentials> credentials;
     std::ostream* progress = nullptr;
+    bool progress_tty = false;  // redraw progress lines in place
 };
 
 // Fetches the manifest (for an index or manifest list, the one for this

@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <climits>
 #include <cstdio>
 
@@ -41,22 +44,37 @@ private:
     std::vector<std::string> paths_;
 };
 
+// A blob whose digest the source records is checked whole before any of it
+// is unpacked: no tar parsing of unverified bytes.
+void verify_stored(const LayerBlob& l, const std::string& what) {
+    if (!l.stored_as) return;
+    sys::Fd fd = sys::open_file(l.path, O_RDONLY);
+    Hasher h(l.stored_as->digest.algorithm);
+    std::string buf(1 << 20, '\0');
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw sys_error("read", l.path, errno);
+        if (n == 0) break;
+        h.update(buf.data(), static_cast<size_t>(n));
+    }
+    if (static_cast<int64_t>(h.bytes()) != l.stored_as->size)
+        throw Error(what + ": size mismatch: the manifest says " + std::to_string(l.stored_as->size) +
+                    " bytes, the blob has " + std::to_string(h.bytes()));
+    check_digest(l.stored_as->digest, h.finish(), what);
+}
+
 void apply_layers(const ImageSource& img, int rootfs_fd, std::ostream* progress) {
     for (size_t i = 0; i < img.layers.size(); ++i) {
         const LayerBlob& l = img.layers[i];
         std::string what = "layer " + std::to_string(i + 1) + " (" + l.path + ")";
+        verify_stored(l, what);
         LayerReader reader(sys::open_file(l.path, O_RDONLY), what);
         if (progress)
             *progress << "Applying layer " << i + 1 << "/" << img.layers.size() << " " << l.diff_id.algorithm << ":"
                       << l.diff_id.short_hex() << std::flush;
         apply_layer(rootfs_fd, reader);
         LayerReader::Sums sums = reader.finish();
-        if (l.stored_as) {
-            if (static_cast<int64_t>(sums.blob_size) != l.stored_as->size)
-                throw Error(what + ": size mismatch: the manifest says " + std::to_string(l.stored_as->size) +
-                            " bytes, the blob has " + std::to_string(sums.blob_size));
-            check_digest(l.stored_as->digest, sums.blob, what);
-        }
         check_digest(l.diff_id, sums.diff, what + " uncompressed");
         if (progress) *progress << " (" << human_size(sums.blob_size) << ")\n";
     }

@@ -118,7 +118,7 @@ Entry opaque(const std::string& dir_path) { return file(dir_path + "/.wh..wh..op
 std::vector<Entry> entries_of_dir(const std::string& root) {
   std::vector<std::string> paths;
   for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it)
-    paths.push_back(fs::relative(it->path(), root).string());
+    paths.push_back(it->path().lexically_relative(root).string());
   std::sort(paths.begin(), paths.end());
   std::vector<Entry> out;
   for (const auto& rel : paths) {

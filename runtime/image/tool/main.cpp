@@ -1,5 +1,6 @@
 // dkr-image: the image commands, in a dynamically linked helper that `dkr
-// image` execs (see runtime/image/CMakeLists.txt for why).
+// image` execs (see runtime/image/CMakeLists.txt for why). Progress goes to
+// stdout, as with docker and skopeo; stderr carries only an error.
 //   dkr-image [--log FILE] [--log-format text|json] [--debug] unpack|pull ...
 #include <unistd.h>
 
@@ -23,7 +24,7 @@ int unpack(const Invocation& inv) {
                              2, 2);
     if (p.help) return 0;
     image::UnpackOptions o{p.positional[0], p.positional[1], p.vm["ref"].as<std::string>(),
-                           p.vm["quiet"].as<bool>() ? nullptr : &std::cerr};
+                           p.vm["quiet"].as<bool>() ? nullptr : &std::cout};
     image::unpack(o);
     return 0;
 }
@@ -46,7 +47,8 @@ int pull(const Invocation& inv) {
         if (colon == std::string::npos) throw UsageError("dkr image pull: --creds must be USER:PASSWORD");
         o.credentials = image::Credentials{c.substr(0, colon), c.substr(colon + 1)};
     }
-    if (!p.vm["quiet"].as<bool>()) o.progress = &std::cerr;
+    if (!p.vm["quiet"].as<bool>()) o.progress = &std::cout;
+    o.progress_tty = ::isatty(1);
     image::pull(o);
     return 0;
 }

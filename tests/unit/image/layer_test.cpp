@@ -62,13 +62,6 @@ class LayerTest : public ::testing::Test {
     EXPECT_EQ(lstat((root_ + "/" + rel).c_str(), &st), 0) << rel;
     return st;
   }
-  std::vector<std::string> listing() {
-    std::vector<std::string> v;
-    for (auto& e : fs::recursive_directory_iterator(root_)) v.push_back(fs::relative(e.path(), root_).string());
-    std::sort(v.begin(), v.end());
-    return v;
-  }
-
   std::string dir_, root_;
   dkr::sys::Fd root_fd_;
 };
