@@ -162,7 +162,7 @@ TEST_F(ImageTest, PicksThisPlatformFromANestedIndex) {
   EXPECT_FALSE(fs::exists(test_dir() + "/b2")) << "a failed unpack left its bundle directory";
 }
 
-TEST_F(ImageTest, UnpacksADockerSaveArchive) {
+TEST_F(ImageTest, UnpacksDockerSaveAndOciArchives) {
   std::string skopeo = tool("skopeo");
   if (skopeo.empty()) {
     std::cout << "[  SKIPPED ] skopeo is not installed: no docker-archive to read\n";
@@ -185,6 +185,14 @@ TEST_F(ImageTest, UnpacksADockerSaveArchive) {
 
   CmdResult wrong = image({"unpack", "--ref", "test/app:v2", archive, test_dir() + "/b2"});
   EXPECT_CMD_ERROR(wrong, "no image tagged \"test/app:v2\"");
+
+  // An OCI layout packed in a tar (skopeo's oci-archive) goes the same way.
+  std::string oci_archive = test_dir() + "/layout.tar";
+  CmdResult pack = host({skopeo, "--insecure-policy", "copy", "oci:" + layout + ":app", "oci-archive:" + oci_archive + ":app"});
+  ASSERT_TRUE(pack.ok()) << pack;
+  CmdResult r2 = image({"unpack", oci_archive, test_dir() + "/b3"});
+  ASSERT_TRUE(r2.ok()) << r2;
+  expect_runs(test_dir() + "/b3", "from-oci-archive");
 }
 
 TEST_F(ImageTest, CorruptLayerIsRefusedAndNothingIsLeft) {
