@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include "runtime/init.hpp"
 #include "runtime/launch.hpp"
 #include "runtime/namespaces.hpp"
+#include "runtime/process_attrs.hpp"
 #include "runtime/procfs.hpp"
 #include "runtime/security/seccomp.hpp"
 #include "runtime/sync.hpp"
@@ -50,6 +52,7 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
     const spec::Linux& linux = config.linux ? *config.linux : empty_linux;
     if (!linux.find_namespace("mount"))
         throw Error(config_file + ": /linux/namespaces: a mount namespace is required");
+    check_sysctl_namespaces(linux, config_file);
 
     Launch l;
     l.dir = std::make_unique<ContainerDir>(ContainerDir::create(root_, opts.id));
@@ -78,12 +81,17 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
         if (linux.seccomp)
             bpf = security::compiled_filter_cached(*linux.seccomp, sys::join(root_, std::string(kCacheDir) + "/seccomp"));
 
+        LsmExec lsm = lsm_exec_labels(*config.process, log_);
         auto [parent_end, child_end] = make_sync_pair();
         join_namespaces(linux, true);
         prepare_time_namespace(linux);
         const spec::Namespace* userns = linux.find_namespace("user");
         bool new_userns = userns && userns->path.empty();
         bool into_cgroup = false;
+        // The init is born non-dumpable (execve makes the program dumpable
+        // again): no container process can open its /proc/PID/fd, exe or
+        // mem, not even from a pid namespace it joins (CVE-2016-9962).
+        if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw sys_error("prctl", "PR_SET_DUMPABLE", errno);
         child = sys::clone_process(clone_flags_for(linux), cg->clone_into_fd(), into_cgroup);
         if (child == 0) {
             parent_end.reset();
@@ -93,7 +101,7 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
                 ::sigprocmask(SIG_SETMASK, &none, nullptr);
             }
             InitContext ctx{config, bundle, rootfs, child_end.get(), l.dir->fd(), opts.no_pivot,
-                            new_userns, opts.preserve_fds, std::move(bpf)};
+                            new_userns, opts.preserve_fds, std::move(bpf), std::move(lsm)};
             container_init(ctx);
         }
         child_end.reset();

@@ -11,6 +11,7 @@
 #include "runtime/error.hpp"
 #include "runtime/namespaces.hpp"
 #include "runtime/process.hpp"
+#include "runtime/process_attrs.hpp"
 #include "runtime/rootfs.hpp"
 #include "runtime/security/capabilities.hpp"
 #include "runtime/security/safe_path.hpp"
@@ -32,10 +33,6 @@ void set_names(const spec::Config& config) {
                                                      : ::setdomainname(value->data(), value->size());
         if (rc < 0) throw sys_error(std::string("set ") + field, *value, errno);
     }
-}
-
-void set_oom_score_adj(const spec::Process& p) {
-    if (p.oom_score_adj) sys::write_file("/proc/self/oom_score_adj", std::to_string(*p.oom_score_adj));
 }
 
 // process.cwd, resolved inside the new root (never through a magic link such
@@ -79,7 +76,7 @@ void setup_and_exec(const InitContext& ctx) {
             throw sys_error("become root in the user namespace", "", errno);
     }
     set_names(config);
-    set_oom_score_adj(proc);
+    apply_process_attrs(proc, linux);
 
     sys::Fd devnull = sys::open_file("/dev/null", O_PATH);
     security::check_fd_is_dev_null(devnull.get());
@@ -111,6 +108,7 @@ void setup_and_exec(const InitContext& ctx) {
     std::vector<std::string> args = proc.args;
     std::string path = find_executable(args[0], env);
 
+    apply_lsm_exec(ctx.lsm);
     if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         throw sys_error("prctl", "PR_SET_NO_NEW_PRIVS", errno);
     if (!ctx.seccomp_bpf.empty()) {

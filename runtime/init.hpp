@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "runtime/process_attrs.hpp"
 #include "spec/config.hpp"
 
 namespace dkr {
@@ -19,6 +20,7 @@ struct InitContext {
     bool new_user_ns = false;
     int preserve_fds = 0;     // fds 3 .. 3+N-1 are passed to the program
     std::string seccomp_bpf;  // compiled filter; empty: none
+    LsmExec lsm;              // labels to exec into (empty where the host lacks the LSM)
 };
 
 // Never returns: execs the program or _exits. Setup errors go to the parent

@@ -2,11 +2,13 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 
 #include "runtime/error.hpp"
 #include "runtime/sys/file.hpp"
+#include "spec/sysctl.hpp"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -38,6 +40,22 @@ void join(const spec::Namespace& ns) {
     sys::Fd fd = sys::open_file(ns.path, O_RDONLY);
     if (::setns(fd.get(), namespace_clone_flag(ns.type)) < 0)
         throw sys_error("join " + ns.type + " namespace", ns.path, errno);
+}
+
+// Whether `path` names the namespace of type `type` that this process is in.
+bool is_own_namespace(const std::string& type, const std::string& path) {
+    struct stat theirs, ours;
+    std::string own = std::string("/proc/self/ns/") + namespace_proc_name(type);
+    if (::stat(path.c_str(), &theirs) < 0) throw sys_error("stat namespace", path, errno);
+    if (::stat(own.c_str(), &ours) < 0) throw sys_error("stat namespace", own, errno);
+    return theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino;
+}
+
+// RFC 6901: "~" and "/" in a key are escaped.
+std::string pointer_token(const std::string& key) {
+    std::string out;
+    for (char c : key) out += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
+    return out;
 }
 
 }  // namespace
@@ -77,6 +95,16 @@ void prepare_time_namespace(const spec::Linux& linux) {
     for (const auto& [clock, off] : linux.time_offsets)
         offsets += clock + " " + std::to_string(off.secs) + " " + std::to_string(off.nanosecs) + "\n";
     if (!offsets.empty()) sys::write_file("/proc/self/timens_offsets", offsets);
+}
+
+void check_sysctl_namespaces(const spec::Linux& linux, const std::string& config_file) {
+    for (const auto& [key, value] : linux.sysctl) {
+        std::string type(spec::sysctl_namespace(key));
+        const spec::Namespace* ns = linux.find_namespace(type);
+        if (ns && !ns->path.empty() && is_own_namespace(type, ns->path))
+            throw Error(config_file + ": /linux/sysctl/" + pointer_token(key) + ": the " + type + " namespace " +
+                        ns->path + " is the host's: setting it would change the host's");
+    }
 }
 
 void write_id_mappings(pid_t pid, const spec::Linux& linux) {

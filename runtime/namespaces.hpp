@@ -24,6 +24,11 @@ void join_namespaces(const spec::Linux& linux, bool pid_and_time);
 // offsets (they can only be set before a process enters it).
 void prepare_time_namespace(const spec::Linux& linux);
 
+// Before anything is made: a sysctl whose namespace is joined by a path that
+// names the runtime's own namespace (the host's) would change the host.
+// The error names the config file and /linux/sysctl/KEY.
+void check_sysctl_namespaces(const spec::Linux& linux, const std::string& config_file);
+
 // Parent side, after the clone: /proc/PID/{uid,gid}_map of a new user namespace.
 void write_id_mappings(pid_t pid, const spec::Linux& linux);
 

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <sstream>
 
 #include "runtime/error.hpp"
 #include "runtime/mount_options.hpp"
@@ -140,18 +141,22 @@ void mount_one(int root_fd, const RootfsContext& ctx, const spec::Mount& m) {
     }
 }
 
-// The runtime-spec's default devices plus linux.devices.
-void make_device(int dev_parent_fd, const std::string& name, mode_t type_bits, dev_t dev, mode_t perm,
+// The runtime-spec's default devices plus linux.devices. True if a node
+// was made: only then may it be given an owner. What exists already is left
+// alone, as runc does: it may be a bind mount of a host file, whose owner
+// must never change (crun 1.8.1 chowned the host's /dev/null this way).
+bool make_device(int dev_parent_fd, const std::string& name, mode_t type_bits, dev_t dev, mode_t perm,
                  bool in_user_ns, const std::string& host_path) {
     if (in_user_ns) {
         // mknod is not allowed in a user namespace: bind the host's node instead.
         sys::Fd target = create_file_in_root(dev_parent_fd, name, 0644);
         sys::Fd tree = sys::clone_tree(AT_FDCWD, host_path, false, host_path);
         sys::attach_tree(tree.get(), target.get(), host_path);
-        return;
+        return false;
     }
-    if (::mknodat(dev_parent_fd, name.c_str(), type_bits | perm, dev) < 0 && errno != EEXIST)
-        throw sys_error("mknod", "/dev/" + name, errno);
+    if (::mknodat(dev_parent_fd, name.c_str(), type_bits | perm, dev) == 0) return true;
+    if (errno != EEXIST) throw sys_error("mknod", "/dev/" + name, errno);
+    return false;
 }
 
 bool mounts_dev_by_bind(const spec::Config& config) {
@@ -190,10 +195,10 @@ void create_config_devices(int root_fd, const RootfsContext& ctx) {
         try {
             sys::Fd parent = mkdir_all_in_root(root_fd, dest.substr(0, slash), 0755);
             mode_t perm = d.file_mode ? (*d.file_mode & 07777) : 0666;
-            make_device(parent.get(), name, device_type_bits(d.type),
-                        makedev(static_cast<unsigned>(d.major), static_cast<unsigned>(d.minor)), perm,
-                        ctx.in_user_ns, dest);
-            if ((d.uid || d.gid) && ::fchownat(parent.get(), name.c_str(), d.uid.value_or(0),
+            bool made = make_device(parent.get(), name, device_type_bits(d.type),
+                                    makedev(static_cast<unsigned>(d.major), static_cast<unsigned>(d.minor)), perm,
+                                    ctx.in_user_ns, dest);
+            if (made && (d.uid || d.gid) && ::fchownat(parent.get(), name.c_str(), d.uid.value_or(0),
                                                 d.gid.value_or(0), AT_SYMLINK_NOFOLLOW) < 0)
                 throw sys_error("chown", dest, errno);
         } catch (...) {
@@ -269,12 +274,36 @@ void apply_sysctl(int root_fd, const std::map<std::string, std::string>& sysctl)
     }
 }
 
+// pivot_root refuses a shared current root or a shared parent of the new
+// root. With rootfsPropagation shared, those two mounts (in our namespace
+// only) are made private again; the mounts in the container stay shared.
+void unshare_pivot_mounts(const std::string& rootfs) {
+    std::istringstream in(sys::read_file("/proc/self/mountinfo"));
+    std::string line, parent = "/";
+    while (std::getline(in, line)) {
+        // id parent major:minor root mount_point ...
+        std::istringstream fields(line);
+        std::string id, parent_id, dev, root, mount_point;
+        fields >> id >> parent_id >> dev >> root >> mount_point;
+        bool covers = rootfs == mount_point || rootfs.starts_with(mount_point == "/" ? "/" : mount_point + "/");
+        if (covers && mount_point.size() > parent.size()) parent = mount_point;
+    }
+    for (const std::string& mp : {std::string("/"), parent})
+        if (::mount(nullptr, mp.c_str(), nullptr, MS_PRIVATE, nullptr) < 0)
+            throw sys_error("make private for pivot_root", mp, errno);
+}
+
 }  // namespace
 
 sys::Fd prepare_rootfs(const RootfsContext& ctx) {
+    // Device nodes and directories get exactly the modes asked for; the
+    // process's own umask is set before exec.
+    ::umask(0);
     std::string propagation = ctx.config.linux ? ctx.config.linux->rootfs_propagation : "";
-    if (::mount(nullptr, "/", nullptr, root_propagation(propagation), nullptr) < 0)
+    unsigned long root_flags = root_propagation(propagation);
+    if (::mount(nullptr, "/", nullptr, root_flags, nullptr) < 0)
         throw sys_error("set propagation of", "/", errno);
+    if (root_flags & MS_SHARED) unshare_pivot_mounts(ctx.rootfs);
     // pivot_root needs the new root to be a mount point.
     if (::mount(ctx.rootfs.c_str(), ctx.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
         throw sys_error("bind mount rootfs", ctx.rootfs, errno);

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "spec/json.hpp"
+#include "spec/sysctl.hpp"
 
 namespace dkr::spec {
 
@@ -75,6 +76,7 @@ private:
     void linux_section(const Linux& l, const Location& at) const;
     void namespaces(const std::vector<Namespace>& namespaces, const Location& at) const;
     void id_mappings(const Linux& l, const Location& at) const;
+    void sysctl(const Linux& l, const Location& at) const;
 
     const std::string& file_;
 };
@@ -125,7 +127,12 @@ void Checker::process(const Process& p, const Location& at) const {
 
     const Location io_priority(at, "ioPriority");
     const Location io_class(io_priority, "class");
-    if (p.io_priority) one_of(p.io_priority->io_class, io_priority_classes, "I/O priority class", io_class);
+    const Location io_level(io_priority, "priority");
+    if (p.io_priority) {
+        one_of(p.io_priority->io_class, io_priority_classes, "I/O priority class", io_class);
+        if (p.io_priority->priority < 0 || p.io_priority->priority > 7)
+            fail(io_level, "must be between 0 and 7, found " + std::to_string(p.io_priority->priority));
+    }
 
     if (!p.scheduler) return;
     const Location scheduler(at, "scheduler");
@@ -136,6 +143,17 @@ void Checker::process(const Process& p, const Location& at) const {
         const Location flag(flags, i);
         one_of(p.scheduler->flags[i], scheduler_flags, "scheduler flag", flag);
     }
+    const Location nice(scheduler, "nice");
+    if (int n = p.scheduler->nice.value_or(0); n < -20 || n > 19)
+        fail(nice, "must be between -20 and 19, found " + std::to_string(n));
+    // sched_setattr: the real-time policies take 1..99, the others only 0.
+    const Location priority(scheduler, "priority");
+    bool realtime = p.scheduler->policy == "SCHED_FIFO" || p.scheduler->policy == "SCHED_RR";
+    int prio = p.scheduler->priority.value_or(0);
+    if (realtime && (prio < 1 || prio > 99))
+        fail(priority, "must be between 1 and 99 for " + p.scheduler->policy + ", found " + std::to_string(prio));
+    if (!realtime && prio != 0)
+        fail(priority, "must be 0 for " + p.scheduler->policy + ", found " + std::to_string(prio));
 }
 
 void Checker::capabilities(const Capabilities& caps, const Location& at) const {
@@ -198,8 +216,14 @@ void Checker::linux_section(const Linux& l, const Location& at) const {
         one_of(clock, time_offset_clocks, "clock", clock_at);
     }
 
-    const Location sysctl(at, "sysctl");
-    non_empty_keys(l.sysctl, sysctl);
+    const Location sysctl_at(at, "sysctl");
+    non_empty_keys(l.sysctl, sysctl_at);
+    sysctl(l, sysctl_at);
+
+    const Location personality(at, "personality");
+    const Location personality_flags(personality, "flags");
+    if (l.personality && !l.personality->flags.empty())
+        fail(personality_flags, "the runtime-spec defines no personality flags, found " + quoted(l.personality->flags[0]));
 
     const Location devices(at, "devices");
     for (std::size_t i = 0; i < l.devices.size(); ++i) {
@@ -238,6 +262,19 @@ void Checker::id_mappings(const Linux& l, const Location& at) const {
         if (!user && !list->empty()) fail(list_at, "requires a \"user\" namespace in /linux/namespaces");
         if (user && user->path.empty() && list->empty())
             fail(list_at, "must be a non-empty array for a new user namespace");
+    }
+}
+
+// A sysctl may only be set in a namespace of the container's own: anything
+// else would change the host (runc's rules).
+void Checker::sysctl(const Linux& l, const Location& at) const {
+    for (const auto& [key, value] : l.sysctl) {
+        const Location key_at(at, key);
+        const std::string ns(sysctl_namespace(key));
+        if (key == "kernel.hostname") fail(key_at, "conflicts with the OCI \"hostname\" field: set that instead");
+        if (ns.empty()) fail(key_at, "is not in a separate kernel namespace: setting it would change the host's");
+        if (!l.find_namespace(ns))
+            fail(key_at, "needs a \"" + ns + "\" namespace in /linux/namespaces: the host's would change");
     }
 }
 

@@ -36,6 +36,9 @@ struct Command {
     const char* name;
     const char* summary;
     CommandFn run;
+    // Puts a process into a container: runs from a sealed copy of the binary
+    // (security/sealed_exe.hpp, CVE-2019-5736).
+    bool seals_exe = false;
 };
 
 // Every command, in the order `dkr --help` lists them.

@@ -6,19 +6,20 @@
 
 #include "runtime/cli/options.hpp"
 #include "runtime/error.hpp"
+#include "runtime/security/sealed_exe.hpp"
 #include "runtime/state.hpp"
 
 namespace dkr::cli {
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> all = {
-        {"create", "create a container", cmd_create},
+        {"create", "create a container", cmd_create, true},
         {"delete", "delete any resources held by the container often used with detached container", cmd_delete},
         {"image", "make bundles from OCI images and pull images from registries (runs dkr-image)", cmd_image},
         {"kill", "kill sends the specified signal (default: SIGTERM) to the container's init process", cmd_kill},
         {"list", "lists containers started by dkr with the given root", cmd_list},
         {"network", "manage networks and connect containers to them (bridge, veth, addresses, NAT)", cmd_network},
-        {"run", "create and run a container", cmd_run},
+        {"run", "create and run a container", cmd_run, true},
         {"spec", "create a new specification file", cmd_spec},
         {"start", "executes the user defined process in a created container", cmd_start},
         {"state", "output the state of a container", cmd_state},
@@ -69,7 +70,8 @@ void print_version() {
               << "\nlibseccomp: " << v->major << "." << v->minor << "." << v->micro << "\n";
 }
 
-int dispatch(const std::vector<std::string>& args, Globals& g, const Logger*& logger_out, Logger& logger) {
+int dispatch(char** argv, const std::vector<std::string>& args, Globals& g, const Logger*& logger_out,
+             Logger& logger) {
     size_t ci = command_index(args);
     po::options_description desc = global_flags();
     po::variables_map vm;
@@ -101,6 +103,7 @@ int dispatch(const std::vector<std::string>& args, Globals& g, const Logger*& lo
     const std::string& name = args[ci];
     for (const auto& c : commands()) {
         if (name != c.name) continue;
+        if (c.seals_exe) security::reexec_sealed(argv);
         Invocation inv{g, logger, std::vector<std::string>(args.begin() + static_cast<long>(ci) + 1, args.end())};
         return c.run(inv);
     }
@@ -118,7 +121,7 @@ int main(int argc, char** argv) {
     dkr::Logger logger;
     const dkr::Logger* log = &fallback;
     try {
-        return dispatch(args, globals, log, logger);
+        return dispatch(argv, args, globals, log, logger);
     } catch (const std::exception& e) {
         // As runc: with --log the line goes to the file and the bare message to
         // stderr; without it, the formatted line goes to stderr.

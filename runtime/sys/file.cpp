@@ -80,6 +80,15 @@ void write_file_atomic(const std::string& path, std::string_view data, mode_t mo
     }
 }
 
+std::string read_link(const std::string& path) {
+    std::string buf(PATH_MAX, '\0');
+    ssize_t n = ::readlink(path.c_str(), buf.data(), buf.size());
+    if (n < 0) throw sys_error("readlink", path, errno);
+    if (static_cast<size_t>(n) >= buf.size()) throw sys_error("readlink", path, ENAMETOOLONG);
+    buf.resize(static_cast<size_t>(n));
+    return buf;
+}
+
 bool path_exists(const std::string& path) {
     struct stat st;
     return ::lstat(path.c_str(), &st) == 0;

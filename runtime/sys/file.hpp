@@ -24,6 +24,8 @@ void write_file(const std::string& path, std::string_view data);
 void write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0600);
 
 bool path_exists(const std::string& path);
+// readlink(2) of a symlink (or a /proc magic link).
+std::string read_link(const std::string& path);
 // mkdir -p; existing directories are fine.
 void mkdir_all(const std::string& path, mode_t mode = 0755);
 // rm -rf of a directory tree that holds no mount points.
