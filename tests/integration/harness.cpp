@@ -944,6 +944,19 @@ rapidjson::Document ContainerTest::base_config(const std::vector<std::string>& a
   return d;
 }
 
+std::string ContainerTest::make_rootfs(const std::string& name) {
+  std::string dir = dir_ + "/" + name;
+  RunOptions o;
+  o.with_root = false;
+  o.timeout = 120s;
+  CmdResult r = Command({DKR_SOURCE_DIR "/tools/mkrootfs.sh", dir}, "", o).wait();
+  if (!r.ok()) {
+    ADD_FAILURE() << "making the rootfs " << dir << " failed: " << r;
+    return "";
+  }
+  return dir;
+}
+
 std::string ContainerTest::make_raw_bundle(const std::optional<std::string>& text, const std::string& name) {
   std::string b = dir_ + "/" + (name.empty() ? "bundle-" + std::to_string(++bundle_seq_) : name);
   std::error_code ec;

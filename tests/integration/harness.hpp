@@ -171,6 +171,9 @@ class ContainerTest : public ::testing::Test {
   // base config with args, edited by edit; returns the bundle dir.
   std::string make_bundle(const std::vector<std::string>& args, const ConfigEdit& edit = {},
                           const std::string& name = "");
+  // A private copy of the busybox rootfs in test_dir()/name, for a test that
+  // changes files in it (tools/mkrootfs.sh); "" on failure (with a failure added).
+  std::string make_rootfs(const std::string& name);
   // A bundle whose config.json holds exactly text ("" name = "bundle-N"); no file if text is nullopt.
   std::string make_raw_bundle(const std::optional<std::string>& text, const std::string& name = "");
 

@@ -1,0 +1,41 @@
+// Small helpers shared by the isolation and escape tests: config edits by
+// JSON pointer, and reading /proc files printed by a container.
+#pragma once
+
+#include <rapidjson/document.h>
+#include <rapidjson/pointer.h>
+
+#include <map>
+#include <string>
+
+#include "tests/integration/harness.hpp"
+
+namespace dkr_it {
+
+// d[pointer] = the parsed json text; "-" as the last token appends to an array.
+inline void set_json(rapidjson::Document& d, const char* pointer, const std::string& json) {
+  rapidjson::Document v(&d.GetAllocator());
+  v.Parse(json.c_str());
+  ASSERT_FALSE(v.HasParseError()) << "bad JSON in a test edit: " << json;
+  rapidjson::Pointer(pointer).Set(d, v);
+}
+
+inline void erase_json(rapidjson::Document& d, const char* pointer) { rapidjson::Pointer(pointer).Erase(d); }
+
+// A JSON string literal.
+inline std::string jstr(const std::string& s) {
+  rapidjson::Value v(rapidjson::StringRef(s.data(), s.size()));
+  return to_json(v);
+}
+
+// "Key:\tvalue" lines (as in /proc/PID/status) -> {Key: value}.
+inline std::map<std::string, std::string> colon_fields(const std::string& text) {
+  std::map<std::string, std::string> out;
+  for (auto& line : split_lines(text)) {
+    auto colon = line.find(':');
+    if (colon != std::string::npos) out[line.substr(0, colon)] = trim(line.substr(colon + 1));
+  }
+  return out;
+}
+
+}  // namespace dkr_it
