@@ -40,6 +40,54 @@ std::string resolve_rootfs(const spec::Config& config, const std::string& bundle
     return real;
 }
 
+// The parent's side of the namespaces: pid and time apply to the children
+// of the process that enters them, so that the init is born inside.
+void enter_namespaces_for_children(const spec::Linux& linux) {
+    join_namespaces(linux, true);
+    prepare_time_namespace(linux);
+}
+
+// With a user namespace joined by path, the namespaces the init makes must
+// belong to it, or the init could not mount anything in its own mount
+// namespace. A short-lived helper joins it and clones the init as our own
+// child (CLONE_PARENT). The helper stays in our pid namespace, so the pid it
+// reports is ours to use. Returns the init's pid; init_main runs in the init.
+template <typename InitMain>
+pid_t clone_in_user_namespace(const spec::Linux& linux, int flags, InitMain init_main) {
+    int pipefd[2];
+    if (::pipe2(pipefd, O_CLOEXEC) < 0) throw sys_error("pipe", "user namespace helper", errno);
+    sys::Fd reader(pipefd[0]), writer(pipefd[1]);
+    pid_t helper = ::fork();
+    if (helper < 0) throw sys_error("fork", "user namespace helper", errno);
+    if (helper == 0) {
+        reader.reset();
+        pid_t init = -EINVAL;
+        try {
+            enter_namespaces_for_children(linux);
+            join_user_namespace(linux);
+            bool into_cgroup = false;
+            init = sys::clone_process(flags | CLONE_PARENT, -1, into_cgroup);
+            if (init == 0) {
+                writer.reset();
+                init_main();
+            }
+        } catch (const Error& e) {
+            init = -(e.code() ? e.code() : EINVAL);
+        }
+        ssize_t ignored = ::write(writer.get(), &init, sizeof init);
+        (void)ignored;
+        ::_exit(0);
+    }
+    writer.reset();
+    pid_t init = 0;
+    ssize_t n = ::read(reader.get(), &init, sizeof init);
+    ::waitpid(helper, nullptr, 0);
+    const spec::Namespace* ns = linux.find_namespace("user");
+    if (n != sizeof init || init <= 0)
+        throw sys_error("join user namespace", ns->path, n == sizeof init ? -init : EPIPE);
+    return init;
+}
+
 }  // namespace
 
 Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
@@ -74,7 +122,10 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
         spec::Resources resources = linux.resources.value_or(spec::Resources{});
         resources.devices = cgroup::effective_device_rules(resources.devices, linux.devices);
         cg->apply(resources);
-        if (!run_now && ::mkfifoat(l.dir->fd(), kExecFifo, 0622) < 0)
+        // 0622 whatever the umask: the init opens it after switching to the
+        // container's user, which may be anyone (or root of a user namespace).
+        if (!run_now && (::mkfifoat(l.dir->fd(), kExecFifo, 0622) < 0 ||
+                         ::fchmodat(l.dir->fd(), kExecFifo, 0622, 0) < 0))
             throw sys_error("mkfifo", sys::join(l.dir->path(), kExecFifo), errno);
 
         std::string bpf;
@@ -83,8 +134,6 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
 
         LsmExec lsm = lsm_exec_labels(*config.process, log_);
         auto [parent_end, child_end] = make_sync_pair();
-        join_namespaces(linux, true);
-        prepare_time_namespace(linux);
         const spec::Namespace* userns = linux.find_namespace("user");
         bool new_userns = userns && userns->path.empty();
         bool into_cgroup = false;
@@ -92,8 +141,7 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
         // again): no container process can open its /proc/PID/fd, exe or
         // mem, not even from a pid namespace it joins (CVE-2016-9962).
         if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw sys_error("prctl", "PR_SET_DUMPABLE", errno);
-        child = sys::clone_process(clone_flags_for(linux), cg->clone_into_fd(), into_cgroup);
-        if (child == 0) {
+        auto init_main = [&]() {
             parent_end.reset();
             if (run_now) {
                 sigset_t none;
@@ -101,8 +149,15 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
                 ::sigprocmask(SIG_SETMASK, &none, nullptr);
             }
             InitContext ctx{config, bundle, rootfs, child_end.get(), l.dir->fd(), opts.no_pivot,
-                            new_userns, opts.preserve_fds, std::move(bpf), std::move(lsm)};
+                            userns != nullptr, opts.preserve_fds, std::move(bpf), std::move(lsm)};
             container_init(ctx);
+        };
+        if (userns && !userns->path.empty()) {
+            child = clone_in_user_namespace(linux, clone_flags_for(linux), init_main);
+        } else {
+            enter_namespaces_for_children(linux);
+            child = sys::clone_process(clone_flags_for(linux), cg->clone_into_fd(), into_cgroup);
+            if (child == 0) init_main();
         }
         child_end.reset();
         l.sync = std::move(parent_end);

@@ -70,11 +70,12 @@ void setup_and_exec(const InitContext& ctx) {
     if (msg != SyncMsg::Go) ::_exit(1);
 
     join_namespaces(linux, false);
-    if (ctx.new_user_ns) {
+    if (ctx.in_user_ns) {
         // Become the namespace's root (uid 0 is mapped by now) to set the rest up.
         if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0)
             throw sys_error("become root in the user namespace", "", errno);
     }
+    unshare_cgroup_namespace(linux);
     set_names(config);
     apply_process_attrs(proc, linux);
 
@@ -88,7 +89,7 @@ void setup_and_exec(const InitContext& ctx) {
     sys::Fd devnull_tree = sys::clone_tree(devnull.get(), "", false, "/dev/null");
     devnull.reset();
     {
-        RootfsContext rc{config, ctx.bundle, ctx.rootfs, ctx.new_user_ns};
+        RootfsContext rc{config, ctx.bundle, ctx.rootfs, ctx.in_user_ns};
         sys::Fd root = prepare_rootfs(rc);
         switch_root(root.get(), ctx.no_pivot);
     }

@@ -17,7 +17,7 @@ struct InitContext {
     int sync_fd = -1;         // the child's end of the sync socketpair
     int state_dir_fd = -1;    // --root/ID: the exec fifo is opened relative to it
     bool no_pivot = false;
-    bool new_user_ns = false;
+    bool in_user_ns = false;  // new or joined: the init becomes its root to set up
     int preserve_fds = 0;     // fds 3 .. 3+N-1 are passed to the program
     std::string seccomp_bpf;  // compiled filter; empty: none
     LsmExec lsm;              // labels to exec into (empty where the host lacks the LSM)

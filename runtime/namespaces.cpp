@@ -73,18 +73,29 @@ const char* namespace_proc_name(const std::string& type) {
 int clone_flags_for(const spec::Linux& linux) {
     int flags = 0;
     for (const auto& ns : linux.namespaces)
-        if (ns.path.empty() && ns.type != "time") flags |= namespace_clone_flag(ns.type);
+        if (ns.path.empty() && ns.type != "time" && ns.type != "cgroup") flags |= namespace_clone_flag(ns.type);
     return flags;
 }
 
 void join_namespaces(const spec::Linux& linux, bool pid_and_time) {
-    // kTypes lists user first: joining it first gives the rights to join the rest.
     for (const auto& t : kTypes) {
+        if (t.flag == CLONE_NEWUSER) continue;
         bool parent_side = t.flag == CLONE_NEWPID || t.flag == CLONE_NEWTIME;
         if (parent_side != pid_and_time) continue;
         const spec::Namespace* ns = linux.find_namespace(t.oci);
         if (ns && !ns->path.empty()) join(*ns);
     }
+}
+
+void join_user_namespace(const spec::Linux& linux) {
+    const spec::Namespace* ns = linux.find_namespace("user");
+    if (ns && !ns->path.empty()) join(*ns);
+}
+
+void unshare_cgroup_namespace(const spec::Linux& linux) {
+    const spec::Namespace* ns = linux.find_namespace("cgroup");
+    if (ns && ns->path.empty() && ::unshare(CLONE_NEWCGROUP) < 0)
+        throw sys_error("unshare", "cgroup namespace", errno);
 }
 
 void prepare_time_namespace(const spec::Linux& linux) {

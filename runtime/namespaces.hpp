@@ -13,12 +13,22 @@ int namespace_clone_flag(const std::string& type);
 const char* namespace_proc_name(const std::string& type);
 
 // Flags for the namespaces the config asks to create (those without a path).
-// A time namespace is left out: it is unshared by the parent, see launch.cpp.
+// Time and cgroup namespaces are left out: see prepare_time_namespace and
+// unshare_cgroup_namespace.
 int clone_flags_for(const spec::Linux& linux);
 
-// setns into every namespace given by path, the user namespace first, except
-// pid (the parent joins that one so the init is born inside it) and time.
+// setns into every namespace given by path, except the user namespace (see
+// join_user_namespace) and, unless pid_and_time, pid and time (the parent
+// joins those before the clone: they apply to the children it makes).
 void join_namespaces(const spec::Linux& linux, bool pid_and_time);
+
+// setns into the user namespace given by path, if any: done before the
+// init's own namespaces are made, so that they belong to it.
+void join_user_namespace(const spec::Linux& linux);
+
+// Init side, once the parent has put it in its cgroup: a new cgroup
+// namespace, whose root is then the container's cgroup.
+void unshare_cgroup_namespace(const spec::Linux& linux);
 
 // Parent side, before the init is cloned: a new time namespace with its
 // offsets (they can only be set before a process enters it).

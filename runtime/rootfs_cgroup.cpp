@@ -71,6 +71,30 @@ void bind_own_cgroup(const CgroupMount& m, int target_fd, uint64_t attrs, const 
     sys::attach_tree(tree.get(), target_fd, what);
 }
 
+// The hierarchy's own options for a fresh mount of it: its controllers
+// ("cpu,cpuacct") or name ("name=systemd"), without rw, release_agent, ...
+std::string hierarchy_options(const CgroupMount& m, const std::string& controllers) {
+    std::string out;
+    std::istringstream in(m.super_opts);
+    std::string opt;
+    while (std::getline(in, opt, ',')) {
+        bool controller = ("," + controllers + ",").find("," + opt + ",") != std::string::npos;
+        if (!controller && !opt.starts_with("name=")) continue;
+        out += (out.empty() ? "" : ",") + opt;
+    }
+    return out;
+}
+
+// In a cgroup namespace of its own the container mounts the hierarchy
+// afresh: the kernel then shows the namespace's root, not the host's tree.
+void mount_hierarchy(const CgroupMount& m, const std::string& name, bool new_cgroupns, int target_fd,
+                     uint64_t attrs, const std::string& what) {
+    if (!new_cgroupns) return bind_own_cgroup(m, target_fd, attrs, what);
+    std::string options = m.fstype == "cgroup2" ? "" : hierarchy_options(m, name);
+    sys::Fd fs = sys::new_mount(m.fstype, options, attrs, what);
+    sys::attach_tree(fs.get(), target_fd, what);
+}
+
 std::string base_name(const std::string& path) { return path.substr(path.rfind('/') + 1); }
 
 }  // namespace
@@ -85,12 +109,7 @@ void mount_cgroup_tree(int root_fd, const std::string& dest, const MountOptions&
 
     bool unified_host = mounts.size() == 1 && mounts[0].fstype == "cgroup2";
     if (unified_host) {
-        if (new_cgroupns) {
-            sys::Fd fs = sys::new_mount("cgroup2", "", attrs, dest);
-            sys::attach_tree(fs.get(), target.get(), dest);
-        } else {
-            bind_own_cgroup(mounts[0], target.get(), attrs, dest);
-        }
+        mount_hierarchy(mounts[0], "", new_cgroupns, target.get(), attrs, dest);
         return;
     }
     // v1 or hybrid: a tmpfs holding one directory per hierarchy.
@@ -102,7 +121,7 @@ void mount_cgroup_tree(int root_fd, const std::string& dest, const MountOptions&
         std::string name = base_name(m.mount_point);
         std::string sub = sys::join(dest, name);
         sys::Fd subdir = security::mkdir_all_in_root(root_fd, sub, 0755);
-        bind_own_cgroup(m, subdir.get(), attrs, sub);
+        mount_hierarchy(m, name, new_cgroupns, subdir.get(), attrs, sub);
         // Co-mounted controllers ("cpu,cpuacct") also answer to each name.
         if (name.find(',') != std::string::npos) {
             std::istringstream cs(name);

@@ -1,6 +1,7 @@
 #include "runtime/sys/process.hpp"
 
 #include <linux/sched.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -16,7 +17,8 @@ pid_t clone_process(int ns_flags, int cgroup_fd, bool& into_cgroup) {
     struct clone_args args;
     std::memset(&args, 0, sizeof args);
     args.flags = static_cast<uint64_t>(ns_flags);
-    args.exit_signal = SIGCHLD;
+    // With CLONE_PARENT the kernel wants 0 and uses the parent's own exit signal.
+    args.exit_signal = (ns_flags & CLONE_PARENT) ? 0 : SIGCHLD;
     if (cgroup_fd >= 0) {
         args.flags |= CLONE_INTO_CGROUP;
         args.cgroup = static_cast<uint64_t>(cgroup_fd);

@@ -213,9 +213,7 @@ TEST_F(EscapeTest, DeviceSetupNeverChownsHostFiles) {
   EXPECT_EQ(stat_line(host_file), before_file) << "the runtime changed a host file bound over a device";
 
   std::string userns = make_bundle({"true"}, [](rapidjson::Document& d) {
-    set_json(d, "/linux/namespaces/-", R"({"type": "user"})");
-    set_json(d, "/linux/uidMappings", R"([{"containerID": 0, "hostID": 100000, "size": 65536}])");
-    set_json(d, "/linux/gidMappings", R"([{"containerID": 0, "hostID": 100000, "size": 65536}])");
+    add_user_namespace(d);
     set_json(d, "/linux/devices",
              R"([{"path": "/dev/zero", "type": "c", "major": 1, "minor": 5, "fileMode": 384, "uid": 1000, "gid": 1000}])");
   });

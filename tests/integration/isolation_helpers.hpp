@@ -38,4 +38,12 @@ inline std::map<std::string, std::string> colon_fields(const std::string& text) 
   return out;
 }
 
+// A new user namespace mapping container ids 0..65535 to host 100000..165535.
+inline constexpr unsigned kUsernsHostBase = 100000;
+inline void add_user_namespace(rapidjson::Document& d) {
+  set_json(d, "/linux/namespaces/-", R"({"type": "user"})");
+  set_json(d, "/linux/uidMappings", R"([{"containerID": 0, "hostID": 100000, "size": 65536}])");
+  set_json(d, "/linux/gidMappings", R"([{"containerID": 0, "hostID": 100000, "size": 65536}])");
+}
+
 }  // namespace dkr_it

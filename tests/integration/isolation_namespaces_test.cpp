@@ -1,0 +1,189 @@
+// Namespaces, read from inside the container: new ones of all eight types,
+// joined ones by path (the pid namespace before the init is born), user
+// namespace mappings, time namespace offsets, and sysctl, which only a
+// namespace the container owns may take.
+#include <unistd.h>
+
+#include "tests/integration/harness.hpp"
+#include "tests/integration/isolation_helpers.hpp"
+
+namespace dkr_it {
+namespace {
+
+class NamespaceTest : public ContainerTest {
+ protected:
+  // readlink /proc/PID/ns/NAME, e.g. "net:[4026531840]".
+  static std::string ns_of(const std::string& pid, const std::string& name) {
+    char buf[128];
+    ssize_t n = readlink(("/proc/" + pid + "/ns/" + name).c_str(), buf, sizeof buf);
+    return n > 0 ? std::string(buf, size_t(n)) : "";
+  }
+};
+
+constexpr const char* kAllTypes[] = {"cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"};
+
+std::string print_namespaces() {
+  std::string script;
+  for (const char* n : kAllTypes) script += std::string("readlink /proc/self/ns/") + n + "; ";
+  return script;
+}
+
+// runc 1.1.5 knows no time namespace, and wants uid mappings even for a
+// user namespace it joins: those cases run against dkr only.
+#define SKIP_UNLESS_DKR(why) \
+  if (!is_dkr()) GTEST_SKIP() << "the runtime under test is not dkr; runc 1.1.5 " why
+
+TEST_F(NamespaceTest, AllEightTypesAreNew) {
+  if (ns_of("self", "time").empty()) GTEST_SKIP() << "this kernel has no time namespaces";
+  SKIP_UNLESS_DKR("has no time namespaces");
+  std::string b = make_bundle({"sh", "-c", print_namespaces()}, [](rapidjson::Document& d) {
+    set_json(d, "/linux/namespaces/-", R"({"type": "cgroup"})");
+    set_json(d, "/linux/namespaces/-", R"({"type": "time"})");
+    add_user_namespace(d);
+  });
+  CmdResult r = run_cmd({"run", "-b", b, "allns"});
+  ASSERT_TRUE(r.ok()) << r;
+  auto inside = split_lines(r.out);
+  ASSERT_EQ(inside.size(), std::size(kAllTypes)) << r;
+  for (size_t i = 0; i < inside.size(); ++i)
+    EXPECT_NE(inside[i], ns_of("self", kAllTypes[i])) << kAllTypes[i] << " is the host's";
+}
+
+TEST_F(NamespaceTest, UserNamespaceFromInside) {
+  auto edit = [](rapidjson::Document& d) {
+    add_user_namespace(d);
+    set_json(d, "/linux/namespaces/-", R"({"type": "cgroup"})");
+    set_json(d, "/mounts/-", R"({"destination": "/tmp", "type": "tmpfs", "source": "tmpfs"})");
+    set_json(d, "/mounts/-",
+             R"({"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
+                 "options": ["nosuid", "noexec", "nodev", "relatime", "ro"]})");
+  };
+  // From the host: the process runs as the mapped ids.
+  start_container("userns", {"sleep", "1000"}, edit);
+  pid_t pid = state_pid("userns");
+  ASSERT_GT(pid, 0);
+  auto status = colon_fields(read_file("/proc/" + std::to_string(pid) + "/status"));
+  EXPECT_EQ(split_ws(status["Uid"]).at(0), std::to_string(kUsernsHostBase));
+  EXPECT_EQ(split_ws(status["Gid"]).at(0), std::to_string(kUsernsHostBase));
+
+  std::string b = make_bundle({"sh", "-c",
+                               "cat /proc/self/uid_map /proc/self/gid_map; id -u; id -g; touch /tmp/f; "
+                               "stat -c '%u:%g' /tmp/f; stat -c '%t:%T' /dev/null /dev/zero; "
+                               "echo x > /dev/null && echo written; ls /sys/fs/cgroup | wc -l"},
+                              edit);
+  CmdResult r = run_cmd({"run", "-b", b, "userns2"});
+  ASSERT_TRUE(r.ok()) << r;
+  auto lines = split_lines(r.out);
+  ASSERT_EQ(lines.size(), 9u) << r;
+  EXPECT_EQ(split_ws(lines[0]), (std::vector<std::string>{"0", "100000", "65536"}));
+  EXPECT_EQ(split_ws(lines[1]), (std::vector<std::string>{"0", "100000", "65536"}));
+  EXPECT_EQ(lines[2], "0");
+  EXPECT_EQ(lines[3], "0");
+  EXPECT_EQ(lines[4], "0:0") << "a file made in the container belongs to its root";
+  EXPECT_EQ(lines[5], "1:3") << "the host's /dev/null is bound in";
+  EXPECT_EQ(lines[6], "1:5");
+  EXPECT_EQ(lines[7], "written");
+  EXPECT_NE(lines[8], "0") << "the cgroup hierarchy is mounted";
+}
+
+TEST_F(NamespaceTest, JoinedByPathIncludingPid) {
+  SKIP_UNLESS_DKR("cannot join a user namespace without mappings");
+  start_container("owner", {"sleep", "1000"}, [](rapidjson::Document& d) { add_user_namespace(d); });
+  std::string owner = std::to_string(state_pid("owner"));
+  ASSERT_NE(owner, "-1");
+  const char* joined[][2] = {{"user", "user"}, {"network", "net"}, {"ipc", "ipc"}, {"uts", "uts"}, {"pid", "pid"}};
+  std::string b = make_bundle({"sh", "-c", print_namespaces() + "echo $$; hostname"}, [&](rapidjson::Document& d) {
+    set_json(d, "/linux/namespaces", R"([{"type": "mount"}])");
+    for (auto& [type, proc] : joined)
+      set_json(d, "/linux/namespaces/-",
+               R"({"type": ")" + std::string(type) + R"(", "path": "/proc/)" + owner + "/ns/" + proc + R"("})");
+    erase_json(d, "/hostname");  // the uts namespace is not the container's own
+    erase_json(d, "/mounts/5");  // sysfs needs a network namespace of our own user namespace's
+  });
+  CmdResult r = run_cmd({"run", "-b", b, "joiner"});
+  ASSERT_TRUE(r.ok()) << r;
+  auto lines = split_lines(r.out);
+  ASSERT_EQ(lines.size(), std::size(kAllTypes) + 2) << r;
+  for (size_t i = 0; i < std::size(kAllTypes); ++i) {
+    std::string type = kAllTypes[i];
+    bool is_joined = false;
+    for (auto& j : joined) is_joined |= type == j[1];
+    if (is_joined)
+      EXPECT_EQ(lines[i], ns_of(owner, type)) << type << " was not joined";
+    else if (type == "mnt")
+      EXPECT_NE(lines[i], ns_of(owner, type));
+  }
+  EXPECT_NE(lines[std::size(kAllTypes)], "1") << "the init must be born in the joined pid namespace, not be its PID 1";
+  EXPECT_EQ(lines.back(), "dkrtest") << "the joined uts namespace's hostname";
+}
+
+TEST_F(NamespaceTest, TimeNamespaceOffsets) {
+  if (ns_of("self", "time").empty()) GTEST_SKIP() << "this kernel has no time namespaces";
+  SKIP_UNLESS_DKR("has no time namespaces");
+  std::string b = make_bundle({"sh", "-c", "cat /proc/self/timens_offsets; cut -d. -f1 /proc/uptime"},
+                              [](rapidjson::Document& d) {
+                                set_json(d, "/linux/namespaces/-", R"({"type": "time"})");
+                                set_json(d, "/linux/timeOffsets",
+                                         R"({"boottime": {"secs": 8640000, "nanosecs": 0},
+                                             "monotonic": {"secs": 864000, "nanosecs": 5}})");
+                              });
+  CmdResult r = run_cmd({"run", "-b", b, "timens"});
+  ASSERT_TRUE(r.ok()) << r;
+  auto lines = split_lines(r.out);
+  ASSERT_EQ(lines.size(), 3u) << r;
+  EXPECT_EQ(split_ws(lines[0]), (std::vector<std::string>{"monotonic", "864000", "5"}));
+  EXPECT_EQ(split_ws(lines[1]), (std::vector<std::string>{"boottime", "8640000", "0"}));
+  long host_uptime = std::stol(split_ws(read_file("/proc/uptime"))[0]);
+  EXPECT_GE(std::stol(lines[2]), 8640000 + host_uptime - 5) << "boottime offset not applied";
+}
+
+TEST_F(NamespaceTest, SysctlInOwnNamespaces) {
+  std::string host_forward = read_file("/proc/sys/net/ipv4/ip_forward");
+  std::string b = make_bundle({"cat", "/proc/sys/net/ipv4/ip_forward", "/proc/sys/kernel/shmmni"},
+                              [&](rapidjson::Document& d) {
+                                std::string flipped = trim(host_forward) == "1" ? "0" : "1";
+                                set_json(d, "/linux/sysctl",
+                                         R"({"net.ipv4.ip_forward": ")" + flipped + R"(", "kernel.shmmni": "1234"})");
+                              });
+  CmdResult r = run_cmd({"run", "-b", b, "sysctl"});
+  ASSERT_TRUE(r.ok()) << r;
+  EXPECT_EQ(r.out, std::string(trim(host_forward) == "1" ? "0" : "1") + "\n1234\n");
+  EXPECT_EQ(read_file("/proc/sys/net/ipv4/ip_forward"), host_forward);
+}
+
+// A sysctl the container has no namespace of its own for would change the host's.
+TEST_F(NamespaceTest, SysctlOutsideOwnNamespacesIsRefused) {
+  const struct {
+    const char* what;
+    const char* key;
+    std::function<void(rapidjson::Document&)> edit;
+  } cases[] = {
+      {"not namespaced", "kernel.printk", nullptr},
+      {"no network namespace", "net.ipv4.ip_forward",
+       [](rapidjson::Document& d) {
+         set_json(d, "/linux/namespaces", R"([{"type": "pid"}, {"type": "mount"}])");
+         erase_json(d, "/hostname");
+       }},
+      {"host network namespace by path", "net.ipv4.ip_forward",
+       [](rapidjson::Document& d) {
+         set_json(d, "/linux/namespaces/1",
+                  R"({"type": "network", "path": "/proc/)" + std::to_string(getpid()) + R"(/ns/net"})");
+       }},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    std::string b = make_bundle({"true"}, [&](rapidjson::Document& d) {
+      set_json(d, "/linux/sysctl", R"({")" + std::string(c.key) + R"(": "1"})");
+      if (c.edit) c.edit(d);
+    });
+    auto before = snapshot();
+    CmdResult r = run_cmd({"create", "-b", b, "badsysctl"});
+    EXPECT_CMD_ERROR(r, "");
+    EXPECT_TRUE(contains(r.message(), c.key)) << r;
+    if (is_dkr()) EXPECT_TRUE(contains(r.message(), b + "/config.json: /linux/sysctl/" + c.key)) << r;
+    expect_unchanged(before, c.what);
+  }
+}
+
+}  // namespace
+}  // namespace dkr_it
