@@ -46,4 +46,19 @@ inline void add_user_namespace(rapidjson::Document& d) {
   set_json(d, "/linux/gidMappings", R"([{"containerID": 0, "hostID": 100000, "size": 65536}])");
 }
 
+// The fixture of the isolation tests.
+class IsolationTest : public ContainerTest {
+ protected:
+  // Runs bundle in the foreground and returns its output lines, expecting it
+  // to succeed with exactly n of them (missing ones are "").
+  std::vector<std::string> run_lines(const std::string& bundle, const std::string& id, size_t n) {
+    CmdResult r = run_cmd({"run", "-b", bundle, id});
+    EXPECT_TRUE(r.ok()) << r;
+    auto lines = split_lines(r.out);
+    EXPECT_EQ(lines.size(), n) << r;
+    lines.resize(n);
+    return lines;
+  }
+};
+
 }  // namespace dkr_it

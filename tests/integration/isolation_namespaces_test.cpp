@@ -10,7 +10,7 @@
 namespace dkr_it {
 namespace {
 
-class NamespaceTest : public ContainerTest {
+class NamespaceTest : public IsolationTest {
  protected:
   // readlink /proc/PID/ns/NAME, e.g. "net:[4026531840]".
   static std::string ns_of(const std::string& pid, const std::string& name) {
@@ -41,10 +41,7 @@ TEST_F(NamespaceTest, AllEightTypesAreNew) {
     set_json(d, "/linux/namespaces/-", R"({"type": "time"})");
     add_user_namespace(d);
   });
-  CmdResult r = run_cmd({"run", "-b", b, "allns"});
-  ASSERT_TRUE(r.ok()) << r;
-  auto inside = split_lines(r.out);
-  ASSERT_EQ(inside.size(), std::size(kAllTypes)) << r;
+  auto inside = run_lines(b, "allns", std::size(kAllTypes));
   for (size_t i = 0; i < inside.size(); ++i)
     EXPECT_NE(inside[i], ns_of("self", kAllTypes[i])) << kAllTypes[i] << " is the host's";
 }
@@ -71,10 +68,7 @@ TEST_F(NamespaceTest, UserNamespaceFromInside) {
                                "stat -c '%u:%g' /tmp/f; stat -c '%t:%T' /dev/null /dev/zero; "
                                "echo x > /dev/null && echo written; ls /sys/fs/cgroup | wc -l"},
                               edit);
-  CmdResult r = run_cmd({"run", "-b", b, "userns2"});
-  ASSERT_TRUE(r.ok()) << r;
-  auto lines = split_lines(r.out);
-  ASSERT_EQ(lines.size(), 9u) << r;
+  auto lines = run_lines(b, "userns2", 9);
   EXPECT_EQ(split_ws(lines[0]), (std::vector<std::string>{"0", "100000", "65536"}));
   EXPECT_EQ(split_ws(lines[1]), (std::vector<std::string>{"0", "100000", "65536"}));
   EXPECT_EQ(lines[2], "0");
@@ -100,10 +94,7 @@ TEST_F(NamespaceTest, JoinedByPathIncludingPid) {
     erase_json(d, "/hostname");  // the uts namespace is not the container's own
     erase_json(d, "/mounts/5");  // sysfs needs a network namespace of our own user namespace's
   });
-  CmdResult r = run_cmd({"run", "-b", b, "joiner"});
-  ASSERT_TRUE(r.ok()) << r;
-  auto lines = split_lines(r.out);
-  ASSERT_EQ(lines.size(), std::size(kAllTypes) + 2) << r;
+  auto lines = run_lines(b, "joiner", std::size(kAllTypes) + 2);
   for (size_t i = 0; i < std::size(kAllTypes); ++i) {
     std::string type = kAllTypes[i];
     bool is_joined = false;
@@ -127,10 +118,7 @@ TEST_F(NamespaceTest, TimeNamespaceOffsets) {
                                          R"({"boottime": {"secs": 8640000, "nanosecs": 0},
                                              "monotonic": {"secs": 864000, "nanosecs": 5}})");
                               });
-  CmdResult r = run_cmd({"run", "-b", b, "timens"});
-  ASSERT_TRUE(r.ok()) << r;
-  auto lines = split_lines(r.out);
-  ASSERT_EQ(lines.size(), 3u) << r;
+  auto lines = run_lines(b, "timens", 3);
   EXPECT_EQ(split_ws(lines[0]), (std::vector<std::string>{"monotonic", "864000", "5"}));
   EXPECT_EQ(split_ws(lines[1]), (std::vector<std::string>{"boottime", "8640000", "0"}));
   long host_uptime = std::stol(split_ws(read_file("/proc/uptime"))[0]);
