@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <sstream>
 
+#include "runtime/copy_tree.hpp"
 #include "runtime/error.hpp"
 #include "runtime/mount_options.hpp"
 #include "runtime/rootfs_cgroup.hpp"
@@ -104,25 +105,45 @@ void mount_bind(int root_fd, const RootfsContext& ctx, const spec::Mount& m, con
     if (opts.recursive_set || opts.recursive_clear)
         sys::set_mount_attrs(tree.get(), opts.recursive_set, opts.recursive_clear, 0, true, what);
     sys::attach_tree(tree.get(), target.get(), what);
-    for (unsigned long p : opts.propagation)
-        sys::set_mount_attrs(tree.get(), 0, 0, p & ~MS_REC, p & MS_REC, what);
 }
 
 void mount_filesystem(int root_fd, const spec::Mount& m, const std::string& dest, const MountOptions& opts) {
     sys::Fd target = mkdir_all_in_root(root_fd, dest, 0755);
     std::string what = m.source + " on " + dest;
     unsigned long flags = opts.flags & ~(MS_BIND | MS_REC);
+    // tmpcopyup fills the tmpfs first: it is made read-only after that.
+    bool copy_up = opts.tmpcopyup && m.type == "tmpfs";
+    if (copy_up) flags &= ~MS_RDONLY;
     if (::mount(m.source.c_str(), fd_path(target.get()).c_str(), m.type.c_str(), flags,
                 opts.data.empty() ? nullptr : opts.data.c_str()) < 0)
         throw sys_error("mount " + m.type, what, errno);
-    if (m.type != "proc" && opts.propagation.empty() && !opts.recursive_set && !opts.recursive_clear) return;
+    if (m.type != "proc" && !copy_up && !opts.recursive_set && !opts.recursive_clear) return;
     // The fd above names the directory under the new mount; reopen to reach the mount itself.
     sys::Fd mounted = open_in_root(root_fd, dest, O_PATH | O_DIRECTORY);
     if (m.type == "proc") security::check_is_procfs(mounted.get());
+    if (copy_up) {
+        copy_tree(target.get(), mounted.get());
+        if (opts.flags & MS_RDONLY) sys::set_mount_attrs(mounted.get(), MOUNT_ATTR_RDONLY, 0, 0, false, what);
+    }
     if (opts.recursive_set || opts.recursive_clear)
         sys::set_mount_attrs(mounted.get(), opts.recursive_set, opts.recursive_clear, 0, true, what);
-    for (unsigned long p : opts.propagation)
-        sys::set_mount_attrs(mounted.get(), 0, 0, p & ~MS_REC, p & MS_REC, what);
+}
+
+// Propagation options of the config's mounts, set once the root is
+// switched: the old root's removal makes everything below it a slave first.
+void apply_mount_propagation(int root_fd, const std::vector<spec::Mount>& mounts) {
+    for (const auto& m : mounts) {
+        MountOptions opts = parse_mount_options(m.options);
+        if (opts.propagation.empty()) continue;
+        std::string dest = clean_path(m.destination);
+        try {
+            sys::Fd mounted = open_in_root(root_fd, dest, O_PATH);
+            for (unsigned long p : opts.propagation)
+                sys::set_mount_attrs(mounted.get(), 0, 0, p & ~MS_REC, p & MS_REC, dest);
+        } catch (...) {
+            rethrow_with("mounts: " + m.destination);
+        }
+    }
 }
 
 void mount_one(int root_fd, const RootfsContext& ctx, const spec::Mount& m) {
@@ -332,6 +353,7 @@ void switch_root(int root_fd, bool no_pivot) {
 void finish_rootfs(const spec::Config& config, sys::Fd host_devnull_tree) {
     sys::Fd root = sys::open_file("/", O_PATH | O_DIRECTORY);
     DevNullSource devnull(root.get(), std::move(host_devnull_tree));
+    apply_mount_propagation(root.get(), config.mounts);
     if (config.linux) {
         apply_sysctl(root.get(), config.linux->sysctl);
         for (const auto& p : config.linux->masked_paths) {
