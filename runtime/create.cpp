@@ -21,6 +21,7 @@
 #include "runtime/namespaces.hpp"
 #include "runtime/process_attrs.hpp"
 #include "runtime/procfs.hpp"
+#include "runtime/seccomp_agent.hpp"
 #include "runtime/security/seccomp.hpp"
 #include "runtime/sync.hpp"
 #include "runtime/sys/file.hpp"
@@ -129,8 +130,13 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
             throw sys_error("mkfifo", sys::join(l.dir->path(), kExecFifo), errno);
 
         std::string bpf;
-        if (linux.seccomp)
-            bpf = security::compiled_filter_cached(*linux.seccomp, sys::join(root_, std::string(kCacheDir) + "/seccomp"));
+        try {
+            if (linux.seccomp)
+                bpf = security::compiled_filter_cached(*linux.seccomp,
+                                                       sys::join(root_, std::string(kCacheDir) + "/seccomp"));
+        } catch (const Error& e) {
+            throw Error(config_file + ": " + e.what(), e.code());  // its messages name the JSON pointer
+        }
 
         LsmExec lsm = lsm_exec_labels(*config.process, log_);
         auto [parent_end, child_end] = make_sync_pair();
@@ -164,9 +170,15 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
         if (new_userns) write_id_mappings(child, linux);
         if (!into_cgroup) cg->add_process(child);
         sync_send(l.sync.get(), SyncMsg::Go);
-        auto [msg, text] = sync_recv(l.sync.get());
-        if (msg == SyncMsg::Error) throw Error(text);
-        if (msg != SyncMsg::Ready) throw Error("container init exited during setup");
+        SyncMsgWithFd reply = sync_recv_fd(l.sync.get());
+        if (reply.type == SyncMsg::SeccompFd && reply.fd) {
+            ContainerState creating = l.state;
+            creating.pid = child;
+            send_to_seccomp_agent(*linux.seccomp, reply.fd.get(), creating, child);
+            reply = sync_recv_fd(l.sync.get());
+        }
+        if (reply.type == SyncMsg::Error) throw Error(reply.payload);
+        if (reply.type != SyncMsg::Ready) throw Error("container init exited during setup");
 
         log_.debug("container " + opts.id + ": init " + std::to_string(child) + " is set up");
         l.pid = child;

@@ -114,7 +114,9 @@ void setup_and_exec(const InitContext& ctx) {
         throw sys_error("prctl", "PR_SET_NO_NEW_PRIVS", errno);
     if (!ctx.seccomp_bpf.empty()) {
         const spec::Seccomp& sc = *linux.seccomp;
-        security::load_filter(ctx.seccomp_bpf, sc.flags, security::seccomp_uses_notify(sc)).release();
+        sys::Fd listener = security::load_filter(ctx.seccomp_bpf, sc.flags, security::seccomp_uses_notify(sc));
+        // The parent hands it to the agent at listenerPath; the program must not inherit it.
+        if (listener) sync_send_fd(ctx.sync_fd, SyncMsg::SeccompFd, listener.get());
     }
 
     sync_send(ctx.sync_fd, SyncMsg::Ready);

@@ -5,6 +5,7 @@
 #include <cerrno>
 
 #include "runtime/error.hpp"
+#include "runtime/sys/fd_passing.hpp"
 
 namespace dkr {
 
@@ -34,6 +35,21 @@ std::pair<SyncMsg, std::string> sync_recv(int fd) {
     if (n < 0) throw sys_error("recv", "sync socket", errno);
     if (n == 0) return {SyncMsg::Eof, {}};
     return {static_cast<SyncMsg>(buf[0]), std::string(buf + 1, static_cast<size_t>(n - 1))};
+}
+
+void sync_send_fd(int sock, SyncMsg type, int fd) {
+    char tag = static_cast<char>(type);
+    sys::send_with_fd(sock, std::string_view(&tag, 1), fd, "sync socket");
+}
+
+SyncMsgWithFd sync_recv_fd(int sock) {
+    char buf[4096];
+    SyncMsgWithFd out{SyncMsg::Eof, {}, {}};
+    size_t n = sys::recv_with_fd(sock, buf, sizeof buf, out.fd, "sync socket");
+    if (n == 0) return out;
+    out.type = static_cast<SyncMsg>(buf[0]);
+    out.payload.assign(buf + 1, n - 1);
+    return out;
 }
 
 }  // namespace dkr

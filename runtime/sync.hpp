@@ -16,6 +16,7 @@ enum class SyncMsg : char {
     Error = 'E',     // init -> parent: setup failed; the payload is the message
     Created = 'C',   // parent -> init: state recorded; wait on the exec fifo
     StartNow = 'S',  // parent -> init: `run`: state recorded; exec without waiting
+    SeccompFd = 'F', // init -> parent: the seccomp notify fd (SCM_RIGHTS), before Ready
     Eof = '\0',      // the other side closed (exited)
 };
 
@@ -23,5 +24,15 @@ std::pair<sys::Fd, sys::Fd> make_sync_pair();
 void sync_send(int fd, SyncMsg type, std::string_view payload = {});
 // Blocks for the next message; Eof when the peer has gone.
 std::pair<SyncMsg, std::string> sync_recv(int fd);
+
+// A message carrying one fd (SCM_RIGHTS).
+void sync_send_fd(int sock, SyncMsg type, int fd);
+// Like sync_recv; the fd passed with the message, if any, is returned too.
+struct SyncMsgWithFd {
+    SyncMsg type;
+    std::string payload;
+    sys::Fd fd;
+};
+SyncMsgWithFd sync_recv_fd(int sock);
 
 }  // namespace dkr

@@ -220,6 +220,16 @@ void Checker::linux_section(const Linux& l, const Location& at) const {
     non_empty_keys(l.sysctl, sysctl_at);
     sysctl(l, sysctl_at);
 
+    // SCMP_ACT_NOTIFY needs an agent to hand the notify fd to.
+    const Location seccomp(at, "seccomp");
+    const Location listener(seccomp, "listenerPath");
+    if (l.seccomp) {
+        bool notify = l.seccomp->default_action == "SCMP_ACT_NOTIFY" ||
+                      std::ranges::any_of(l.seccomp->syscalls, [](const SeccompSyscall& s) { return s.action == "SCMP_ACT_NOTIFY"; });
+        if (notify && l.seccomp->listener_path.empty()) fail(listener, "is required with SCMP_ACT_NOTIFY");
+        if (!l.seccomp->listener_path.empty()) absolute(l.seccomp->listener_path, listener);
+    }
+
     const Location personality(at, "personality");
     const Location personality_flags(personality, "flags");
     if (l.personality && !l.personality->flags.empty())

@@ -25,14 +25,14 @@ namespace dkr::security {
 
 namespace {
 
-constexpr const char* kLoc = "linux.seccomp";
+constexpr const char* kLoc = "/linux/seccomp";  // a JSON pointer into config.json
 constexpr size_t kMaxSyscallArgs = 6;
 constexpr size_t kInsnSize = sizeof(struct sock_filter);  // 8
 static_assert(kInsnSize == 8);
 
 std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
-std::string syscall_loc(size_t i) { return std::string(kLoc) + ".syscalls[" + std::to_string(i) + "]"; }
+std::string syscall_loc(size_t i) { return std::string(kLoc) + "/syscalls/" + std::to_string(i); }
 
 struct CtxDeleter {
     void operator()(void* ctx) const { seccomp_release(ctx); }
@@ -190,7 +190,7 @@ unsigned int seccomp_filter_flags(const std::vector<std::string>& flags) {
         else if (f == "SECCOMP_FILTER_FLAG_NEW_LISTENER")
             bits |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
         else
-            throw Error(std::string(kLoc) + ".flags[" + std::to_string(i) + "]: unknown flag " + quoted(f));
+            throw Error(std::string(kLoc) + "/flags/" + std::to_string(i) + ": unknown flag " + quoted(f));
     }
     return bits;
 }
@@ -206,7 +206,7 @@ std::string compile_filter(const spec::Seccomp& profile) {
     if (!ctx) throw Error(std::string(kLoc) + ": seccomp_init failed for defaultAction " + quoted(profile.default_action));
 
     for (size_t i = 0; i < profile.architectures.size(); ++i) {
-        std::string where = std::string(kLoc) + ".architectures[" + std::to_string(i) + "]";
+        std::string where = std::string(kLoc) + "/architectures/" + std::to_string(i);
         uint32_t arch = parse_arch(profile.architectures[i], where);
         int r = seccomp_arch_add(ctx.get(), arch);
         if (r < 0 && r != -EEXIST) throw Error(where + ": seccomp_arch_add: " + std::strerror(-r), -r);
@@ -225,7 +225,7 @@ std::string compile_filter(const spec::Seccomp& profile) {
         bool shared_index = false;
         for (size_t j = 0; j < sc.args.size(); ++j) {
             const spec::SeccompArg& a = sc.args[j];
-            std::string awhere = where + ".args[" + std::to_string(j) + "]";
+            std::string awhere = where + "/args/" + std::to_string(j);
             if (a.index >= kMaxSyscallArgs)
                 throw Error(awhere + ": index " + std::to_string(a.index) + " out of range (0-5)");
             scmp_compare op;
@@ -234,7 +234,7 @@ std::string compile_filter(const spec::Seccomp& profile) {
             if (++per_index[a.index] > 1) shared_index = true;
         }
         for (size_t j = 0; j < sc.names.size(); ++j)
-            if (sc.names[j].empty()) throw Error(where + ".names[" + std::to_string(j) + "]: empty syscall name");
+            if (sc.names[j].empty()) throw Error(where + "/names/" + std::to_string(j) + ": empty syscall name");
 
         if (act == SCMP_ACT_NOTIFY) {
             for (const std::string& name : sc.names)

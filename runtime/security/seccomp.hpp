@@ -20,7 +20,7 @@
 //   * more than 32 syscall entries enable libseccomp's binary-tree
 //     optimisation.
 // Errors are dkr::Error naming the JSON location, e.g.
-//   linux.seccomp.syscalls[3]: unknown action "SCMP_ACT_FOO"
+//   /linux/seccomp/syscalls/3: unknown action "SCMP_ACT_FOO" (a JSON pointer)
 #pragma once
 
 #include <string>
@@ -38,7 +38,7 @@ bool seccomp_uses_notify(const spec::Seccomp& profile);
 
 // Maps OCI flag names (SECCOMP_FILTER_FLAG_TSYNC, _LOG, _SPEC_ALLOW,
 // _WAIT_KILLABLE_RECV; _NEW_LISTENER is accepted too) to seccomp(2) flag bits.
-// Unknown names are dkr::Error naming linux.seccomp.flags[i].
+// Unknown names are dkr::Error naming /linux/seccomp/flags/i.
 unsigned int seccomp_filter_flags(const std::vector<std::string>& flags);
 
 // Compiles the profile; returns the raw `struct sock_filter` array

@@ -59,6 +59,16 @@ class IsolationTest : public ContainerTest {
     lines.resize(n);
     return lines;
   }
+  // `create` of bundle fails with one line naming `text` (for any runtime) and,
+  // with dkr, "<bundle>/config.json: <pointer>"; nothing is left behind.
+  void expect_create_refused(const std::string& bundle, const std::string& text, const std::string& pointer) {
+    auto before = snapshot();
+    CmdResult r = run_cmd({"create", "-b", bundle, "refused"});
+    EXPECT_CMD_ERROR(r, text);
+    if (is_dkr() && !pointer.empty())
+      EXPECT_TRUE(contains(r.message(), bundle + "/config.json: " + pointer)) << r;
+    expect_unchanged(before, "refused " + pointer);
+  }
 };
 
 }  // namespace dkr_it

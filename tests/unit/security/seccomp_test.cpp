@@ -255,40 +255,40 @@ TEST(Seccomp, UnknownSyscallNamesAreSkipped) {
 TEST(Seccomp, ErrorsNameTheJsonLocation) {
     spec::Seccomp p = allow_profile();
     p.syscalls = {rule({"mkdir"}, "SCMP_ACT_ERRNO"), rule({"getpid"}, "SCMP_ACT_FOO")};
-    EXPECT_NE(error_of([&] { compile_filter(p); }).find("linux.seccomp.syscalls[1]: unknown action \"SCMP_ACT_FOO\""),
+    EXPECT_NE(error_of([&] { compile_filter(p); }).find("/linux/seccomp/syscalls/1: unknown action \"SCMP_ACT_FOO\""),
               std::string::npos)
         << error_of([&] { compile_filter(p); });
 
     p = allow_profile();
     p.default_action = "SCMP_ACT_NOPE";
-    EXPECT_NE(error_of([&] { compile_filter(p); }).find("linux.seccomp: unknown action \"SCMP_ACT_NOPE\""),
+    EXPECT_NE(error_of([&] { compile_filter(p); }).find("/linux/seccomp: unknown action \"SCMP_ACT_NOPE\""),
               std::string::npos);
 
     p = allow_profile();
     p.syscalls = {rule({"mkdir"}, "SCMP_ACT_ERRNO", 1, {arg(0, "SCMP_CMP_EQ", 1), arg(1, "SCMP_CMP_SOMETIMES", 1)})};
     EXPECT_NE(error_of([&] { compile_filter(p); })
-                  .find("linux.seccomp.syscalls[0].args[1]: unknown operator \"SCMP_CMP_SOMETIMES\""),
+                  .find("/linux/seccomp/syscalls/0/args/1: unknown operator \"SCMP_CMP_SOMETIMES\""),
               std::string::npos);
 
     p.syscalls = {rule({"mkdir"}, "SCMP_ACT_ERRNO", 1, {arg(6, "SCMP_CMP_EQ", 1)})};
-    EXPECT_NE(error_of([&] { compile_filter(p); }).find("linux.seccomp.syscalls[0].args[0]: index 6"),
+    EXPECT_NE(error_of([&] { compile_filter(p); }).find("/linux/seccomp/syscalls/0/args/0: index 6"),
               std::string::npos);
 
     p = allow_profile();
     p.architectures = {"SCMP_ARCH_X86_64", "SCMP_ARCH_VAX"};
     EXPECT_NE(error_of([&] { compile_filter(p); })
-                  .find("linux.seccomp.architectures[1]: unknown architecture \"SCMP_ARCH_VAX\""),
+                  .find("/linux/seccomp/architectures/1: unknown architecture \"SCMP_ARCH_VAX\""),
               std::string::npos);
 
     p = allow_profile();
     p.flags = {"SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_BOGUS"};
     EXPECT_NE(error_of([&] { compile_filter(p); })
-                  .find("linux.seccomp.flags[1]: unknown flag \"SECCOMP_FILTER_FLAG_BOGUS\""),
+                  .find("/linux/seccomp/flags/1: unknown flag \"SECCOMP_FILTER_FLAG_BOGUS\""),
               std::string::npos);
 
     p = allow_profile();
     p.syscalls = {rule({"mkdir"}, "SCMP_ACT_KILL", 5)};
-    EXPECT_NE(error_of([&] { compile_filter(p); }).find("linux.seccomp.syscalls[0]: errnoRet can only be used"),
+    EXPECT_NE(error_of([&] { compile_filter(p); }).find("/linux/seccomp/syscalls/0: errnoRet can only be used"),
               std::string::npos);
 
     p = allow_profile();
@@ -297,12 +297,12 @@ TEST(Seccomp, ErrorsNameTheJsonLocation) {
 
     p = allow_profile();
     p.syscalls = {rule({"read", "write"}, "SCMP_ACT_NOTIFY")};
-    EXPECT_NE(error_of([&] { compile_filter(p); }).find("linux.seccomp.syscalls[0]: SCMP_ACT_NOTIFY cannot be used"),
+    EXPECT_NE(error_of([&] { compile_filter(p); }).find("/linux/seccomp/syscalls/0: SCMP_ACT_NOTIFY cannot be used"),
               std::string::npos);
 
     p = allow_profile();
     p.syscalls = {rule({"mkdir", ""}, "SCMP_ACT_ERRNO")};
-    EXPECT_NE(error_of([&] { compile_filter(p); }).find("linux.seccomp.syscalls[0].names[1]: empty"),
+    EXPECT_NE(error_of([&] { compile_filter(p); }).find("/linux/seccomp/syscalls/0/names/1: empty"),
               std::string::npos);
 }
 

@@ -1,0 +1,194 @@
+// seccomp, read from inside the container: the configured errno for a
+// blocked syscall, argument conditions, unknown names skipped, flags and
+// architectures, and SCMP_ACT_NOTIFY handing the notify fd and the state to
+// an agent at listenerPath (this test is the agent).
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <thread>
+
+#include "tests/integration/harness.hpp"
+#include "tests/integration/isolation_helpers.hpp"
+
+namespace dkr_it {
+namespace {
+
+class SeccompTest : public IsolationTest {};
+
+// EDQUOT: an errno no shell command meets by chance.
+constexpr int kErrno = 122;
+constexpr const char* kErrnoText = "Disk quota exceeded";
+
+std::string profile(const std::string& syscalls, const std::string& extra = "") {
+  return R"({"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+             "syscalls": )" + syscalls + extra + "}";
+}
+
+TEST_F(SeccompTest, BlockedSyscallReturnsTheConfiguredErrno) {
+  std::string b = make_bundle(
+      {"sh", "-c", "grep ^Seccomp: /proc/self/status; mkdir /tmp/x 2>&1; mkdir /proc/x 2>&1 | grep -c Disk"},
+      [](rapidjson::Document& d) {
+        set_json(d, "/linux/seccomp",
+                 profile(R"([{"names": ["mkdir", "mkdirat", "no_such_syscall_in_any_table"], "action": "SCMP_ACT_ERRNO",
+                              "errnoRet": 122}])"));
+      });
+  auto lines = run_lines(b, "errno", 3);
+  EXPECT_EQ(lines[0], "Seccomp:\t2");
+  EXPECT_TRUE(contains(lines[1], kErrnoText)) << lines[1];
+  EXPECT_EQ(lines[2], "1");
+}
+
+TEST_F(SeccompTest, ArgumentConditions) {
+  // kill(pid, 0) is refused, kill(pid, SIGCONT) is not.
+  std::string b = make_bundle({"sh", "-c", "kill -0 1 2>&1 || true; kill -CONT 1 && echo sent"}, [](rapidjson::Document& d) {
+    set_json(d, "/linux/seccomp",
+             profile(R"([{"names": ["kill"], "action": "SCMP_ACT_ERRNO", "errnoRet": 122,
+                          "args": [{"index": 1, "value": 0, "op": "SCMP_CMP_EQ"}]}])"));
+  });
+  auto lines = run_lines(b, "args", 2);
+  EXPECT_TRUE(contains(lines[0], kErrnoText)) << lines[0];
+  EXPECT_EQ(lines[1], "sent");
+}
+
+TEST_F(SeccompTest, KillAction) {
+  std::string b = make_bundle({"sh", "-c", "uname -s; echo after"}, [](rapidjson::Document& d) {
+    set_json(d, "/linux/seccomp", profile(R"([{"names": ["uname"], "action": "SCMP_ACT_KILL_PROCESS"}])"));
+  });
+  CmdResult r = run_cmd({"run", "-b", b, "kill"});
+  EXPECT_EQ(r.exit_code, 128 + SIGSYS) << "the shell must die of SIGSYS at uname:" << r;
+  EXPECT_FALSE(contains(r.out, "after")) << r;
+}
+
+TEST_F(SeccompTest, FilterFlags) {
+  if (!is_dkr()) GTEST_SKIP() << "the runtime under test is not dkr; runc 1.1.5 does not support seccomp flags";
+  std::string b = make_bundle({"sh", "-c", "mkdir /tmp/x 2>&1; true"}, [](rapidjson::Document& d) {
+    set_json(d, "/linux/seccomp",
+             profile(R"([{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 122}])",
+                     R"(, "flags": ["SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_TSYNC"])"));
+  });
+  auto lines = run_lines(b, "flags", 1);
+  EXPECT_TRUE(contains(lines[0], kErrnoText)) << lines[0];
+}
+
+TEST_F(SeccompTest, BadProfilesFailCreateWithTheJsonPath) {
+  const std::pair<const char*, std::string> cases[] = {
+      {"/linux/seccomp/syscalls/0/action", profile(R"([{"names": ["mkdir"], "action": "SCMP_ACT_NOPE"}])")},
+      {"/linux/seccomp/syscalls/0/args/0",
+       profile(R"([{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 9, "value": 0, "op": "SCMP_CMP_EQ"}]}])")},
+      {"/linux/seccomp/listenerPath", profile(R"([{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}])")},
+  };
+  for (const auto& [pointer, seccomp] : cases) {
+    SCOPED_TRACE(pointer);
+    std::string b = make_bundle({"true"}, [&](rapidjson::Document& d) { set_json(d, "/linux/seccomp", seccomp); });
+    expect_create_refused(b, "", pointer);
+  }
+}
+
+// The agent side of listenerPath: accepts one connection, takes the state and
+// the notify fd, and answers every notified syscall with EDQUOT.
+class Agent {
+ public:
+  explicit Agent(const std::string& path) : path_(path) {
+    listener_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un addr = {};
+    addr.sun_family = AF_UNIX;
+    snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+    EXPECT_EQ(bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0) << strerror(errno);
+    EXPECT_EQ(listen(listener_, 1), 0) << strerror(errno);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~Agent() {
+    stop_ = true;
+    thread_.join();
+    close(listener_);
+  }
+  std::string state_json() {
+    thread_.join();
+    thread_ = std::thread([] {});
+    return state_;
+  }
+  int answered() const { return answered_; }
+
+ private:
+  bool readable(int fd, int ms) {
+    struct pollfd p = {fd, POLLIN, 0};
+    return poll(&p, 1, ms) > 0 && !(p.revents & (POLLHUP | POLLERR | POLLNVAL) && !(p.revents & POLLIN));
+  }
+  void serve() {
+    // Generous: the machine is shared.
+    for (int i = 0; i < 600 && !stop_ && !readable(listener_, 100); ++i) {
+    }
+    if (stop_) return;
+    int conn = accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (conn < 0) return;
+    char buf[8192];
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+    iovec iov = {buf, sizeof buf};
+    msghdr msg = {};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    ssize_t n = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC);
+    close(conn);
+    if (n <= 0) return;
+    state_.assign(buf, size_t(n));
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    if (!c || c->cmsg_type != SCM_RIGHTS) return;
+    int fd;
+    memcpy(&fd, CMSG_DATA(c), sizeof fd);
+    // Answer until the container is gone (the fd then reports POLLHUP).
+    for (int idle = 0; idle < 600 && !stop_; ++idle) {
+      struct pollfd p = {fd, POLLIN, 0};
+      if (poll(&p, 1, 100) <= 0) continue;
+      if (!(p.revents & POLLIN)) break;
+      seccomp_notif req = {};
+      if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) continue;
+      seccomp_notif_resp resp = {};
+      resp.id = req.id;
+      resp.error = -kErrno;
+      if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp) == 0) ++answered_;
+    }
+    close(fd);
+  }
+
+  std::string path_;
+  int listener_ = -1;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> answered_{0};
+  std::string state_;
+};
+
+TEST_F(SeccompTest, NotifyHandsTheFdAndStateToTheAgent) {
+  std::string sock = test_dir() + "/agent.sock";
+  Agent agent(sock);
+  std::string b = make_bundle({"sh", "-c", "mkdir /tmp/n 2>&1; echo done"}, [&](rapidjson::Document& d) {
+    set_json(d, "/linux/seccomp",
+             profile(R"([{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}])",
+                     R"(, "listenerPath": )" + jstr(sock) + R"(, "listenerMetadata": "meta-42")"));
+  });
+  auto lines = run_lines(b, "notify", 2);
+  EXPECT_TRUE(contains(lines[0], kErrnoText)) << "the agent's answer reaches the container: " << lines[0];
+  EXPECT_EQ(lines[1], "done");
+  std::string state = agent.state_json();
+  auto d = parse_json(state);
+  ASSERT_FALSE(d.HasParseError()) << state;
+  EXPECT_EQ(str_field(d, "metadata"), "meta-42") << state;
+  EXPECT_GT(int_field(d, "pid"), 0) << state;
+  ASSERT_TRUE(d.HasMember("fds") && d["fds"].IsArray() && d["fds"].Size() == 1) << state;
+  EXPECT_STREQ(d["fds"][0].GetString(), "seccompFd");
+  ASSERT_TRUE(d.HasMember("state") && d["state"].IsObject()) << state;
+  EXPECT_EQ(str_field(d["state"], "id"), "notify") << state;
+  EXPECT_EQ(str_field(d["state"], "status"), "creating") << state;
+  EXPECT_GE(agent.answered(), 1);
+}
+
+}  // namespace
+}  // namespace dkr_it
