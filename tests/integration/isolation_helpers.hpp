@@ -28,6 +28,12 @@ inline std::string jstr(const std::string& s) {
   return to_json(v);
 }
 
+inline std::string join_lines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& l : lines) out += l + "\n";
+  return out;
+}
+
 // "Key:\tvalue" lines (as in /proc/PID/status) -> {Key: value}.
 inline std::map<std::string, std::string> colon_fields(const std::string& text) {
   std::map<std::string, std::string> out;
@@ -68,6 +74,19 @@ class IsolationTest : public ContainerTest {
     if (is_dkr() && !pointer.empty())
       EXPECT_TRUE(contains(r.message(), bundle + "/config.json: " + pointer)) << r;
     expect_unchanged(before, "refused " + pointer);
+  }
+  // A config that create must refuse: dkr names `pointer` and `text`.
+  struct Refusal {
+    std::string pointer, text;
+    ConfigEdit edit;
+    bool other_runtimes_too = true;  // false: runc 1.1.5 accepts it
+  };
+  void expect_refusals(const std::vector<Refusal>& cases) {
+    for (const auto& c : cases) {
+      SCOPED_TRACE(c.pointer);
+      if (!is_dkr() && !c.other_runtimes_too) continue;
+      expect_create_refused(make_bundle({"true"}, c.edit), is_dkr() ? c.text : "", c.pointer);
+    }
   }
 };
 

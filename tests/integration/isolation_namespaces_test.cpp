@@ -141,31 +141,27 @@ TEST_F(NamespaceTest, SysctlInOwnNamespaces) {
 
 // A sysctl the container has no namespace of its own for would change the host's.
 TEST_F(NamespaceTest, SysctlOutsideOwnNamespacesIsRefused) {
-  const struct {
-    const char* what;
-    const char* key;
-    std::function<void(rapidjson::Document&)> edit;
-  } cases[] = {
-      {"not namespaced", "kernel.printk", nullptr},
-      {"no network namespace", "net.ipv4.ip_forward",
-       [](rapidjson::Document& d) {
-         set_json(d, "/linux/namespaces", R"([{"type": "pid"}, {"type": "mount"}])");
-         erase_json(d, "/hostname");
-       }},
-      {"host network namespace by path", "net.ipv4.ip_forward",
-       [](rapidjson::Document& d) {
-         set_json(d, "/linux/namespaces/1",
-                  R"({"type": "network", "path": "/proc/)" + std::to_string(getpid()) + R"(/ns/net"})");
-       }},
+  auto sysctl = [](const char* key, const std::function<void(rapidjson::Document&)>& more = {}) {
+    return [key, more](rapidjson::Document& d) {
+      set_json(d, "/linux/sysctl", R"({")" + std::string(key) + R"(": "1"})");
+      if (more) more(d);
+    };
   };
-  for (const auto& c : cases) {
-    SCOPED_TRACE(c.what);
-    std::string b = make_bundle({"true"}, [&](rapidjson::Document& d) {
-      set_json(d, "/linux/sysctl", R"({")" + std::string(c.key) + R"(": "1"})");
-      if (c.edit) c.edit(d);
-    });
-    expect_create_refused(b, c.key, std::string("/linux/sysctl/") + c.key);
-  }
+  std::string own_net = "/proc/" + std::to_string(getpid()) + "/ns/net";
+  expect_refusals({
+      {"/linux/sysctl/kernel.printk", "kernel.printk", sysctl("kernel.printk")},
+      {"/linux/sysctl/net.ipv4.ip_forward", "network",
+       sysctl("net.ipv4.ip_forward",
+              [](rapidjson::Document& d) {
+                set_json(d, "/linux/namespaces", R"([{"type": "pid"}, {"type": "mount"}])");
+                erase_json(d, "/hostname");
+              })},
+      {"/linux/sysctl/net.ipv4.ip_forward", "host's",
+       sysctl("net.ipv4.ip_forward",
+              [&](rapidjson::Document& d) {
+                set_json(d, "/linux/namespaces/1", R"({"type": "network", "path": ")" + own_net + R"("})");
+              })},
+  });
 }
 
 }  // namespace
