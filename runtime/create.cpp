@@ -16,6 +16,7 @@
 #include "runtime/cgroup/devices.hpp"
 #include "runtime/cgroup/manager.hpp"
 #include "runtime/error.hpp"
+#include "runtime/idmapped_mounts.hpp"
 #include "runtime/init.hpp"
 #include "runtime/launch.hpp"
 #include "runtime/namespaces.hpp"
@@ -139,6 +140,7 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
         }
 
         LsmExec lsm = lsm_exec_labels(*config.process, log_);
+        IdmappedMounts idmapped = prepare_idmapped_mounts(config, bundle);
         auto [parent_end, child_end] = make_sync_pair();
         const spec::Namespace* userns = linux.find_namespace("user");
         bool new_userns = userns && userns->path.empty();
@@ -155,7 +157,7 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
                 ::sigprocmask(SIG_SETMASK, &none, nullptr);
             }
             InitContext ctx{config, bundle, rootfs, child_end.get(), l.dir->fd(), opts.no_pivot,
-                            userns != nullptr, opts.preserve_fds, std::move(bpf), std::move(lsm)};
+                            userns != nullptr, opts.preserve_fds, std::move(bpf), std::move(lsm), &idmapped};
             container_init(ctx);
         };
         if (userns && !userns->path.empty()) {

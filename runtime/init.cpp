@@ -89,7 +89,7 @@ void setup_and_exec(const InitContext& ctx) {
     sys::Fd devnull_tree = sys::clone_tree(devnull.get(), "", false, "/dev/null");
     devnull.reset();
     {
-        RootfsContext rc{config, ctx.bundle, ctx.rootfs, ctx.in_user_ns};
+        RootfsContext rc{config, ctx.bundle, ctx.rootfs, ctx.in_user_ns, ctx.idmapped};
         sys::Fd root = prepare_rootfs(rc);
         switch_root(root.get(), ctx.no_pivot);
     }

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "runtime/idmapped_mounts.hpp"
 #include "runtime/process_attrs.hpp"
 #include "spec/config.hpp"
 
@@ -21,6 +22,7 @@ struct InitContext {
     int preserve_fds = 0;     // fds 3 .. 3+N-1 are passed to the program
     std::string seccomp_bpf;  // compiled filter; empty: none
     LsmExec lsm;              // labels to exec into (empty where the host lacks the LSM)
+    const IdmappedMounts* idmapped = nullptr;  // detached idmapped mounts made by the parent
 };
 
 // Never returns: execs the program or _exits. Setup errors go to the parent

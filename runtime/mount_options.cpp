@@ -91,6 +91,9 @@ MountOptions parse_mount_options(const std::vector<std::string>& options) {
             (r->clear ? out.recursive_clear : out.recursive_set) |= r->attr;
         } else if (opt == "tmpcopyup") {
             out.tmpcopyup = true;
+        } else if (opt == "idmap" || opt == "ridmap") {
+            // Handled by prepare_idmapped_mounts.
+
         } else {
             if (!out.data.empty()) out.data += ',';
             out.data += opt;
@@ -105,6 +108,8 @@ std::vector<std::string> known_mount_options() {
     for (const auto& p : kPropagation) names.emplace_back(p.name);
     for (const auto& r : kRecursive) names.emplace_back(r.name);
     names.emplace_back("tmpcopyup");
+    names.emplace_back("idmap");
+    names.emplace_back("ridmap");
     std::sort(names.begin(), names.end());
     return names;
 }

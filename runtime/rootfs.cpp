@@ -89,7 +89,7 @@ void check_proc_destination(const std::string& dest, const spec::Mount& m) {
     throw Error("mount " + m.source + " on " + dest + ": only procfs may be mounted on /proc");
 }
 
-void mount_bind(int root_fd, const RootfsContext& ctx, const spec::Mount& m, const std::string& dest,
+void mount_bind(int root_fd, const RootfsContext& ctx, const spec::Mount& m, size_t index, const std::string& dest,
                 const MountOptions& opts) {
     std::string source = m.source;
     if (!source.empty() && source[0] != '/') source = sys::join(ctx.bundle, source);
@@ -98,13 +98,22 @@ void mount_bind(int root_fd, const RootfsContext& ctx, const spec::Mount& m, con
     sys::Fd target = S_ISDIR(st.st_mode) ? mkdir_all_in_root(root_fd, dest, 0755)
                                          : create_file_in_root(root_fd, dest, 0644);
     std::string what = source + " on " + dest;
-    sys::Fd tree = sys::clone_tree(AT_FDCWD, source, opts.flags & MS_REC, what);
+    // An idmapped mount was made detached by the parent: attach that one.
+    sys::Fd clone;
+    int tree = -1;
+    if (auto it = ctx.idmapped ? ctx.idmapped->find(index) : IdmappedMounts::const_iterator();
+        ctx.idmapped && it != ctx.idmapped->end()) {
+        tree = it->second.get();
+    } else {
+        clone = sys::clone_tree(AT_FDCWD, source, opts.flags & MS_REC, what);
+        tree = clone.get();
+    }
     uint64_t set = sys::mount_attrs_from_flags(opts.flags);
     uint64_t clear = sys::mount_attrs_from_flags(opts.clear);
-    if (set || clear) sys::set_mount_attrs(tree.get(), set, clear, 0, false, what);
+    if (set || clear) sys::set_mount_attrs(tree, set, clear, 0, false, what);
     if (opts.recursive_set || opts.recursive_clear)
-        sys::set_mount_attrs(tree.get(), opts.recursive_set, opts.recursive_clear, 0, true, what);
-    sys::attach_tree(tree.get(), target.get(), what);
+        sys::set_mount_attrs(tree, opts.recursive_set, opts.recursive_clear, 0, true, what);
+    sys::attach_tree(tree, target.get(), what);
 }
 
 void mount_filesystem(int root_fd, const spec::Mount& m, const std::string& dest, const MountOptions& opts) {
@@ -146,7 +155,8 @@ void apply_mount_propagation(int root_fd, const std::vector<spec::Mount>& mounts
     }
 }
 
-void mount_one(int root_fd, const RootfsContext& ctx, const spec::Mount& m) {
+void mount_one(int root_fd, const RootfsContext& ctx, size_t index) {
+    const spec::Mount& m = ctx.config.mounts[index];
     std::string dest = clean_path(m.destination);
     try {
         check_proc_destination(dest, m);
@@ -154,7 +164,7 @@ void mount_one(int root_fd, const RootfsContext& ctx, const spec::Mount& m) {
         if (m.type == "cgroup" || m.type == "cgroup2")
             mount_cgroup_tree(root_fd, dest, opts, ctx.config);
         else if (m.type == "bind" || (opts.flags & MS_BIND))
-            mount_bind(root_fd, ctx, m, dest, opts);
+            mount_bind(root_fd, ctx, m, index, dest, opts);
         else
             mount_filesystem(root_fd, m, dest, opts);
     } catch (...) {
@@ -329,7 +339,7 @@ sys::Fd prepare_rootfs(const RootfsContext& ctx) {
     if (::mount(ctx.rootfs.c_str(), ctx.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
         throw sys_error("bind mount rootfs", ctx.rootfs, errno);
     sys::Fd root = sys::open_file(ctx.rootfs, O_PATH | O_DIRECTORY);
-    for (const auto& m : ctx.config.mounts) mount_one(root.get(), ctx, m);
+    for (size_t i = 0; i < ctx.config.mounts.size(); ++i) mount_one(root.get(), ctx, i);
     if (!mounts_dev_by_bind(ctx.config)) setup_dev(root.get(), ctx);
     create_config_devices(root.get(), ctx);
     return root;

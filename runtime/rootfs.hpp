@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "runtime/idmapped_mounts.hpp"
 #include "runtime/sys/fd.hpp"
 #include "spec/config.hpp"
 
@@ -16,6 +17,7 @@ struct RootfsContext {
     std::string bundle;   // absolute; relative bind sources are resolved against it
     std::string rootfs;   // absolute host path of root.path
     bool in_user_ns = false;  // device nodes are bind-mounted, not made with mknod
+    const IdmappedMounts* idmapped = nullptr;  // made by the parent; attached instead of a plain bind
 };
 
 // Before the switch: mount propagation, the rootfs bind, config mounts and

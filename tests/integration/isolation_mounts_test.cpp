@@ -187,5 +187,35 @@ TEST_F(MountTest, DevicesWithModesAndOwners) {
   EXPECT_EQ(lines[3], "/dev/sub/fifo 640 0 0 0:0 fifo");
 }
 
+// An idmapped bind mount in a user namespace: the host's root-owned files are
+// the container root's, and a file the container root makes is the host root's.
+// (Onto directories the rootfs has: the unmapped host root owns the rootfs.)
+TEST_F(MountTest, IdmappedBindMount) {
+  if (!is_dkr()) GTEST_SKIP() << "the runtime under test is not dkr: runc 1.1.5 has no idmapped mounts";
+  std::string src = host_source("idsrc");
+  write_file(src + "/user", "");
+  ASSERT_EQ(chown((src + "/user").c_str(), 1000, 1000), 0);
+  ASSERT_EQ(chmod(src.c_str(), 0777), 0);
+  std::string b = make_bundle(
+      {"sh", "-c", "stat -c '%u:%g' /run/f /run/user /var/f; touch /run/made"},
+      [&](rapidjson::Document& d) {
+        add_user_namespace(d);
+        std::string maps = R"("uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],
+                              "gidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}])";
+        set_json(d, "/mounts/-",
+                 R"({"destination": "/run", "type": "bind", "source": ")" + src + R"(", "options": ["rbind", "idmap"], )" +
+                     maps + "}");
+        set_json(d, "/mounts/-",
+                 R"({"destination": "/var", "type": "bind", "source": ")" + src + R"(", "options": ["rbind"]})");
+      });
+  auto lines = run_lines(b, "idmap", 3);
+  EXPECT_EQ(lines[0], "0:0") << "a host root file in the idmapped mount";
+  EXPECT_EQ(lines[1], "1000:1000");
+  EXPECT_EQ(lines[2], "65534:65534") << "without idmap the host's root is unmapped";
+  struct stat st;
+  ASSERT_EQ(stat((src + "/made").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 0u) << "the container's root writes as the host's root through the idmapped mount";
+}
+
 }  // namespace
 }  // namespace dkr_it

@@ -264,5 +264,40 @@ TEST(SpecErrors, PointerTokensAreEscaped) {
     expect_error(with("/annotations", R"({"a/b~c": 1})"), "/annotations/a~1b~0c", "expected type string, found integer");
 }
 
+// A sysctl must belong to a namespace the container has of its own.
+TEST(SpecErrors, SysctlOutsideOwnNamespaces) {
+    expect_error(with("/linux", R"({"namespaces": [{"type": "mount"}], "sysctl": {"kernel.printk": "4"}})"),
+                 "/linux/sysctl/kernel.printk", "is not in a separate kernel namespace");
+    expect_error(with("/linux", R"({"namespaces": [{"type": "mount"}], "sysctl": {"net.ipv4.ip_forward": "1"}})"),
+                 "/linux/sysctl/net.ipv4.ip_forward", "needs a \"network\" namespace");
+    expect_error(with("/linux", R"({"namespaces": [{"type": "mount"}], "sysctl": {"fs.mqueue.msg_max": "1"}})"),
+                 "/linux/sysctl/fs.mqueue.msg_max", "needs a \"ipc\" namespace");
+    expect_error(with("/linux", R"({"namespaces": [{"type": "uts"}], "sysctl": {"kernel.hostname": "x"}})"),
+                 "/linux/sysctl/kernel.hostname", "conflicts with the OCI \"hostname\" field");
+    EXPECT_NO_THROW(parse_config(with("/linux", R"({"namespaces": [{"type": "ipc"}, {"type": "network"}, {"type": "uts"}],
+        "sysctl": {"kernel.shmmax": "1", "net.core.somaxconn": "1", "kernel.domainname": "d"}})"), file));
+}
+
+TEST(SpecErrors, ProcessAttributeRanges) {
+    expect_error(with("/process/ioPriority", R"({"class": "IOPRIO_CLASS_BE", "priority": 8})"),
+                 "/process/ioPriority/priority", "must be between 0 and 7, found 8");
+    expect_error(with("/process/scheduler", R"({"policy": "SCHED_OTHER", "nice": 20})"), "/process/scheduler/nice",
+                 "must be between -20 and 19, found 20");
+    expect_error(with("/process/scheduler", R"({"policy": "SCHED_FIFO"})"), "/process/scheduler/priority",
+                 "must be between 1 and 99 for SCHED_FIFO, found 0");
+    expect_error(with("/process/scheduler", R"({"policy": "SCHED_BATCH", "priority": 5})"), "/process/scheduler/priority",
+                 "must be 0 for SCHED_BATCH, found 5");
+    expect_error(with("/linux", R"({"personality": {"domain": "LINUX", "flags": ["ADDR_NO_RANDOMIZE"]}})"),
+                 "/linux/personality/flags", "the runtime-spec defines no personality flags");
+}
+
+TEST(SpecErrors, SeccompNotifyNeedsAListener) {
+    expect_error(with("/linux", R"({"seccomp": {"defaultAction": "SCMP_ACT_ALLOW",
+        "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}})"),
+                 "/linux/seccomp/listenerPath", "is required with SCMP_ACT_NOTIFY");
+    expect_error(with("/linux", R"({"seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "agent.sock"}})"),
+                 "/linux/seccomp/listenerPath", "must be an absolute path");
+}
+
 }  // namespace
 }  // namespace dkr::spec
