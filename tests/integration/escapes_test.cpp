@@ -346,12 +346,18 @@ TEST_F(RuntimeBinaryTest, NotWritableThroughAnExecOfProcSelfExe) {
   ASSERT_TRUE(c.ok()) << c;
   pid_t init = state_pid("target");
   ASSERT_GT(init, 0);
-  CmdResult s = run_copy({"start", "target"});
-  ASSERT_TRUE(s.ok()) << s;
-  ASSERT_TRUE(wait_until([&] {
+  run_copy({"start", "target"});  // may fail: a runtime may refuse to exec its own binary
+  auto blocked = [&] {
     auto argv = process_cmdline(init);
     return argv.size() == 5 && argv[1] == "--root" && process_state(init) == 'S';
-  })) << "the target never blocked in the runtime binary";
+  };
+  ASSERT_TRUE(wait_until([&] { return blocked() || process_exited(init); }));
+  if (!blocked()) {
+    // The runtime refused the exec (runc 1.1.5 does): nothing to aim at.
+    EXPECT_TRUE(read_file(copy_) == original_);
+    reap(init);
+    return;
+  }
   std::string opened = aim_at(init);
   EXPECT_EQ(opened, "opened") << "the exe'd runtime is an ordinary container process: the attacker may open it";
   kill(init, SIGKILL);
