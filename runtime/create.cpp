@@ -170,6 +170,7 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
         child_end.reset();
         l.sync = std::move(parent_end);
         if (new_userns) write_id_mappings(child, linux);
+        set_oom_score_adj(child, *config.process);
         if (!into_cgroup) cg->add_process(child);
         sync_send(l.sync.get(), SyncMsg::Go);
         SyncMsgWithFd reply = sync_recv_fd(l.sync.get());

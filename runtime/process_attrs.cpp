@@ -94,8 +94,12 @@ void write_attr(const std::string& path, const std::string& value) {
 
 }  // namespace
 
+void set_oom_score_adj(pid_t pid, const spec::Process& p) {
+    if (p.oom_score_adj)
+        sys::write_file("/proc/" + std::to_string(pid) + "/oom_score_adj", std::to_string(*p.oom_score_adj));
+}
+
 void apply_process_attrs(const spec::Process& p, const spec::Linux& linux) {
-    if (p.oom_score_adj) sys::write_file("/proc/self/oom_score_adj", std::to_string(*p.oom_score_adj));
     if (linux.personality) set_personality(*linux.personality);
     if (p.io_priority) set_io_priority(*p.io_priority);
     if (p.scheduler) set_scheduler(*p.scheduler);

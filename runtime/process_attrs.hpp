@@ -3,6 +3,8 @@
 // policy, and the LSM label to exec into.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 
 #include "runtime/log.hpp"
@@ -10,10 +12,14 @@
 
 namespace dkr {
 
-// oomScoreAdj, linux.personality, ioPriority and scheduler, each only when
-// the config has it. Called in the init while it still holds every
-// capability (SCHED_FIFO and IOPRIO_CLASS_RT need CAP_SYS_NICE, a lower OOM
-// score CAP_SYS_RESOURCE).
+// oomScoreAdj, written by the parent: the init is non-dumpable, so in a
+// user namespace its own /proc files are not its to write. A lower score
+// needs CAP_SYS_RESOURCE.
+void set_oom_score_adj(pid_t pid, const spec::Process& p);
+
+// linux.personality, ioPriority and scheduler, each only when the config
+// has it. Called in the init while it still holds every capability
+// (SCHED_FIFO and IOPRIO_CLASS_RT need CAP_SYS_NICE).
 void apply_process_attrs(const spec::Process& p, const spec::Linux& linux);
 
 // The label to exec into: apparmorProfile / selinuxLabel where the host has

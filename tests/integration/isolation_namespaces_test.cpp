@@ -49,6 +49,7 @@ TEST_F(NamespaceTest, AllEightTypesAreNew) {
 TEST_F(NamespaceTest, UserNamespaceFromInside) {
   auto edit = [](rapidjson::Document& d) {
     add_user_namespace(d);
+    set_json(d, "/process/oomScoreAdj", "100");
     set_json(d, "/linux/namespaces/-", R"({"type": "cgroup"})");
     set_json(d, "/mounts/-", R"({"destination": "/tmp", "type": "tmpfs", "source": "tmpfs"})");
     set_json(d, "/mounts/-",
@@ -66,9 +67,10 @@ TEST_F(NamespaceTest, UserNamespaceFromInside) {
   std::string b = make_bundle({"sh", "-c",
                                "cat /proc/self/uid_map /proc/self/gid_map; id -u; id -g; touch /tmp/f; "
                                "stat -c '%u:%g' /tmp/f; stat -c '%t:%T' /dev/null /dev/zero; "
-                               "echo x > /dev/null && echo written; ls /sys/fs/cgroup | wc -l"},
+                               "echo x > /dev/null && echo written; ls /sys/fs/cgroup | wc -l; "
+                               "cat /proc/self/setgroups /proc/self/oom_score_adj"},
                               edit);
-  auto lines = run_lines(b, "userns2", 9);
+  auto lines = run_lines(b, "userns2", 11);
   EXPECT_EQ(split_ws(lines[0]), (std::vector<std::string>{"0", "100000", "65536"}));
   EXPECT_EQ(split_ws(lines[1]), (std::vector<std::string>{"0", "100000", "65536"}));
   EXPECT_EQ(lines[2], "0");
@@ -78,6 +80,8 @@ TEST_F(NamespaceTest, UserNamespaceFromInside) {
   EXPECT_EQ(lines[6], "1:5");
   EXPECT_EQ(lines[7], "written");
   EXPECT_NE(lines[8], "0") << "the cgroup hierarchy is mounted";
+  EXPECT_EQ(lines[9], "allow") << "as runc leaves it for a root-created user namespace";
+  EXPECT_EQ(lines[10], "100") << "oomScoreAdj applies to an init in a user namespace too";
 }
 
 TEST_F(NamespaceTest, JoinedByPathIncludingPid) {
