@@ -8,6 +8,7 @@
 
 #include "runtime/cgroup/backends.hpp"
 #include "runtime/cgroup/cgfs.hpp"
+#include "runtime/cgroup/oom.hpp"
 #include "runtime/cgroup/resources.hpp"
 #include "runtime/cgroup/stats.hpp"
 #include "runtime/error.hpp"
@@ -202,6 +203,12 @@ public:
         } catch (...) {
             rethrow_with("cgroup: stats");
         }
+    }
+
+    std::unique_ptr<OomWatch> watch_oom() const override {
+        std::string d = dir_of("memory");
+        if (d.empty()) throw Error("cgroup: cannot watch for OOM: the memory cgroup hierarchy is not mounted");
+        return watch_oom_v1(d);
     }
 
     std::string path() const override { return encode_paths(host_, paths_); }

@@ -10,6 +10,7 @@
 #include "runtime/cgroup/bpf.hpp"
 #include "runtime/cgroup/cgfs.hpp"
 #include "runtime/cgroup/devices.hpp"
+#include "runtime/cgroup/oom.hpp"
 #include "runtime/cgroup/resources.hpp"
 #include "runtime/cgroup/stats.hpp"
 #include "runtime/error.hpp"
@@ -158,6 +159,8 @@ public:
             rethrow_with("cgroup: stats");
         }
     }
+
+    std::unique_ptr<OomWatch> watch_oom() const override { return watch_oom_v2(dir_); }
 
     std::string path() const override { return rel_; }
 
