@@ -8,13 +8,18 @@
 namespace dkr {
 namespace {
 
-std::string error_of(const UpdateFlags& f) {
+template <typename F>
+std::string error_of(F f) {
     try {
-        resources_from_flags(f);
+        f();
     } catch (const Error& e) {
         return e.what();
     }
     return "<no error>";
+}
+
+std::string error_of(const UpdateFlags& f) {
+    return error_of([&] { resources_from_flags(f); });
 }
 
 TEST(UpdateFlags, RamSizesAreBinary) {
@@ -95,20 +100,10 @@ TEST(UpdateFlags, IntelRdt) {
     EXPECT_NO_THROW(check_intel_rdt(none, ""));
     UpdateFlags l3;
     l3.l3_cache_schema = "L3:0=f";
-    try {
-        check_intel_rdt(l3, "");
-        FAIL() << "no error";
-    } catch (const Error& e) {
-        EXPECT_STREQ(e.what(), "Intel RDT/CAT: l3 cache schema is not enabled");
-    }
+    EXPECT_EQ(error_of([&] { check_intel_rdt(l3, ""); }), "Intel RDT/CAT: l3 cache schema is not enabled");
     UpdateFlags mb;
     mb.mem_bw_schema = "MB:0=70";
-    try {
-        check_intel_rdt(mb, "");
-        FAIL() << "no error";
-    } catch (const Error& e) {
-        EXPECT_STREQ(e.what(), "Intel RDT/MBA: memory bandwidth schema is not enabled");
-    }
+    EXPECT_EQ(error_of([&] { check_intel_rdt(mb, ""); }), "Intel RDT/MBA: memory bandwidth schema is not enabled");
 }
 
 }  // namespace
