@@ -40,9 +40,7 @@ void Runtime::update(const std::string& id, const spec::Resources& r) {
     if (status_of(dir, s, true) == Status::Stopped) throw Error("container not running");
     if (r.memory && (r.memory->kernel.value_or(0) || r.memory->kernel_tcp.value_or(0)))
         log_.warn("Kernel memory settings are ignored and will be removed");
-    spec::Resources limits = r;
-    limits.devices.clear();
-    cgroup_of(s)->apply(limits);
+    cgroup_of(s)->update(r);
 }
 
 std::unique_ptr<cgroup::Manager> Runtime::running_cgroup(const std::string& id) {

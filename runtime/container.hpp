@@ -51,7 +51,8 @@ public:
     void pause(const std::string& id);
     void resume(const std::string& id);
     // Writes the limits r asks for into the container's cgroup; device rules
-    // are left as they are (as runc's update does).
+    // are left as they are (as runc's update does). A write that fails puts
+    // back what was written before it.
     void update(const std::string& id, const spec::Resources& r);
     // The cgroup's statistics (`events --stats`).
     cgroup::Stats stats(const std::string& id);

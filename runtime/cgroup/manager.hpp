@@ -107,6 +107,10 @@ public:
     // Writes the requested limits, and only those. Unsupported or invalid
     // values throw dkr::Error naming the file or controller.
     virtual void apply(const spec::Resources& r) = 0;
+    // apply() for a container that runs (`update`): device rules are left as
+    // they are (as runc does), and when a write fails, the files written
+    // before it get their previous values back.
+    virtual void update(const spec::Resources& r) = 0;
     // Moves pid into the cgroup (cgroup.procs of every hierarchy).
     virtual void add_process(pid_t pid) = 0;
     // v2: an O_PATH|O_DIRECTORY fd of the cgroup for clone3(CLONE_INTO_CGROUP),

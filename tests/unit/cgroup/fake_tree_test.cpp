@@ -114,6 +114,43 @@ TEST(FakeTreeV2, FailedCreateRemovesWhatItMade) {
     EXPECT_TRUE(is_dir(root + "/shared"));  // existed before: kept
 }
 
+// update(): a failed write puts back what the writes before it changed; and
+// device rules are not touched (here they would fail: no cgroup to attach to).
+TEST(FakeTreeV2, UpdateRestoresWhatItWroteWhenAWriteFails) {
+    test::TempDir t;
+    const std::string root = t.path() + "/cg";
+    ASSERT_EQ(::mkdir(root.c_str(), 0755), 0);
+    Host h = parse_host(mount_line(root, "cgroup2", "rw"), "0::/\n", true);
+    h.v2_enable = std::vector<std::string>{};
+    auto m = make_manager(h, "/c1", "c1", false);
+    m->create();
+    const std::string leaf = root + "/c1";
+    spit(leaf + "/pids.max", "max\n");
+    spit(leaf + "/memory.max", "max\n");
+    ASSERT_EQ(::mkdir((leaf + "/cpu.max").c_str(), 0755), 0);  // its write fails (EISDIR)
+    spec::Resources r;
+    r.pids.emplace().limit = 10;
+    r.memory.emplace().limit = 100000000;
+    r.cpu.emplace().quota = 50000;
+    r.devices.push_back({false, "a", std::nullopt, std::nullopt, "rwm"});
+    std::string err = error_of([&] { m->update(r); });
+    EXPECT_NE(err.find("cpu.max"), std::string::npos) << err;
+    EXPECT_EQ(slurp(leaf + "/pids.max"), "max");
+    EXPECT_EQ(slurp(leaf + "/memory.max"), "max");
+
+    r.cpu.reset();
+    m->update(r);
+    EXPECT_EQ(slurp(leaf + "/pids.max"), "10");
+    EXPECT_EQ(slurp(leaf + "/memory.max"), "100000000");
+
+    // apply() leaves its writes in place (a failed create destroys the cgroup anyway).
+    r.devices.clear();
+    r.pids->limit = 20;
+    r.cpu.emplace().quota = 50000;
+    EXPECT_NE(error_of([&] { m->apply(r); }).find("cpu.max"), std::string::npos);
+    EXPECT_EQ(slurp(leaf + "/pids.max"), "20");
+}
+
 bool readable(int fd) {
     struct pollfd p = {fd, POLLIN, 0};
     return ::poll(&p, 1, 10000) == 1;
