@@ -114,17 +114,22 @@ TEST(FakeTreeV2, FailedCreateRemovesWhatItMade) {
     EXPECT_TRUE(is_dir(root + "/shared"));  // existed before: kept
 }
 
-// update(): a failed write puts back what the writes before it changed; and
-// device rules are not touched (here they would fail: no cgroup to attach to).
-TEST(FakeTreeV2, UpdateRestoresWhatItWroteWhenAWriteFails) {
-    test::TempDir t;
-    const std::string root = t.path() + "/cg";
-    ASSERT_EQ(::mkdir(root.c_str(), 0755), 0);
+// A v2 manager on a fake cgroup2 mount at root, its cgroup /c1 created.
+std::unique_ptr<Manager> fake_v2_cgroup(const std::string& root) {
+    EXPECT_EQ(::mkdir(root.c_str(), 0755), 0);
     Host h = parse_host(mount_line(root, "cgroup2", "rw"), "0::/\n", true);
     h.v2_enable = std::vector<std::string>{};
     auto m = make_manager(h, "/c1", "c1", false);
     m->create();
-    const std::string leaf = root + "/c1";
+    return m;
+}
+
+// update(): a failed write puts back what the writes before it changed; and
+// device rules are not touched (here they would fail: no cgroup to attach to).
+TEST(FakeTreeV2, UpdateRestoresWhatItWroteWhenAWriteFails) {
+    test::TempDir t;
+    const std::string leaf = t.path() + "/cg/c1";
+    auto m = fake_v2_cgroup(t.path() + "/cg");
     spit(leaf + "/pids.max", "max\n");
     spit(leaf + "/memory.max", "max\n");
     ASSERT_EQ(::mkdir((leaf + "/cpu.max").c_str(), 0755), 0);  // its write fails (EISDIR)
@@ -159,13 +164,8 @@ bool readable(int fd) {
 // inotify works on plain files too: the v2 watcher on a fake cgroup.
 TEST(FakeTreeV2, OomWatchCountsNewKillsAndSeesTheCgroupEmpty) {
     test::TempDir t;
-    const std::string root = t.path() + "/cg";
-    ASSERT_EQ(::mkdir(root.c_str(), 0755), 0);
-    Host h = parse_host(mount_line(root, "cgroup2", "rw"), "0::/\n", true);
-    h.v2_enable = std::vector<std::string>{};
-    auto m = make_manager(h, "/c1", "c1", false);
-    m->create();
-    const std::string leaf = root + "/c1";
+    const std::string leaf = t.path() + "/cg/c1";
+    auto m = fake_v2_cgroup(t.path() + "/cg");
     EXPECT_NE(error_of([&] { m->watch_oom(); }).find("memory.events"), std::string::npos);
 
     spit(leaf + "/memory.events", "low 0\nhigh 0\nmax 3\noom 2\noom_kill 2\n");  // before the watch: not counted
