@@ -2,11 +2,16 @@
 // The CLI is a thin layer over this; tests can call it directly.
 #pragma once
 
+#include <chrono>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "runtime/cgroup/manager.hpp"
 #include "runtime/log.hpp"
 #include "runtime/state.hpp"
+#include "spec/config.hpp"
 
 namespace dkr {
 
@@ -42,11 +47,29 @@ public:
     void kill(const std::string& id, int signal, bool all);
     void remove(const std::string& id, bool force);
 
+    // Freeze / thaw every process of a created or running container.
+    void pause(const std::string& id);
+    void resume(const std::string& id);
+    // Writes the limits r asks for into the container's cgroup; device rules
+    // are left as they are (as runc's update does). A write that fails puts
+    // back what was written before it.
+    void update(const std::string& id, const spec::Resources& r);
+    // The cgroup's statistics (`events --stats`).
+    cgroup::Stats stats(const std::string& id);
+    // Every process in the container's cgroup, as host pids (`ps`).
+    std::vector<pid_t> pids(const std::string& id);
+    // Streams runc's event lines to emit: the stats every interval and each
+    // OOM notice as it comes, until the cgroup is removed (v2: or empty).
+    void events(const std::string& id, std::chrono::milliseconds interval,
+                const std::function<void(const std::string&)>& emit);
+
 private:
     struct Launch;
     Launch launch(const CreateOptions& opts, bool run_now);
     Status status_of(ContainerDir& dir, const ContainerState& s, bool locked_by_us);
     void destroy(ContainerDir& dir, const ContainerState& s);
+    // The cgroup of a container that has not stopped, for stats and events.
+    std::unique_ptr<cgroup::Manager> running_cgroup(const std::string& id);
 
     std::string root_;
     const Logger& log_;

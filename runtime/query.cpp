@@ -37,9 +37,9 @@ std::string owner_name(uid_t uid) {
 Status Runtime::status_of(ContainerDir& dir, const ContainerState& s, bool locked_by_us) {
     if (s.pid == 0) return !locked_by_us && !dir.try_lock_shared() ? Status::Creating : Status::Stopped;
     if (!process_alive(s.pid, s.pid_start_time)) return Status::Stopped;
-    if (dir.fifo_exists()) return Status::Created;
+    // A created container can be paused too (runc): the freezer comes first.
     if (!s.cgroup_path.empty() && cgroup::open_manager(s.cgroup_path)->frozen()) return Status::Paused;
-    return Status::Running;
+    return dir.fifo_exists() ? Status::Created : Status::Running;
 }
 
 std::string Runtime::state_json(const std::string& id) {

@@ -21,6 +21,7 @@ void Runtime::start(const std::string& id) {
         case Status::Created: break;
         case Status::Stopped: throw Error("cannot start a container that has stopped");
         case Status::Creating: throw Error("cannot start a container in the creating state");
+        case Status::Paused: throw Error("cannot start a container in the paused state");
         default: throw Error("cannot start an already running container");
     }
     sys::Fd fifo = sys::open_at(dir.fd(), kExecFifo, O_RDONLY | O_NONBLOCK);

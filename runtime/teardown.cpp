@@ -37,6 +37,8 @@ void Runtime::kill(const std::string& id, int signal, bool all) {
     sys::Fd pidfd = sys::open_pidfd(s.pid);
     if (!pidfd || !sys::signal_pidfd(pidfd.get(), signal))
         throw Error("container not running");
+    // A frozen v1 task dies only once thawed: SIGKILL resumes a paused container (runc).
+    if (st == Status::Paused && signal == SIGKILL) cgroup::open_manager(s.cgroup_path)->thaw();
 }
 
 void Runtime::destroy(ContainerDir& dir, const ContainerState& s) {

@@ -453,6 +453,16 @@ Config parse_config(std::string_view json, const std::string& path) {
     return config;
 }
 
+Resources parse_resources(std::string_view json, const std::string& path) {
+    rapidjson::Document doc;
+    if (const rapidjson::ParseResult result = doc.Parse(json.data(), json.size()); result.IsError())
+        throw syntax_error(json, result, path);
+    Resources resources;
+    const Location root;
+    read(Node{doc, root, path}, resources);
+    return resources;
+}
+
 Config load_config(const std::string& path) {
     std::string json;
     try {

@@ -17,6 +17,12 @@ namespace dkr::spec {
 // for malformed JSON "/b/config.json: invalid JSON at line 3, column 5: <why>".
 Config parse_config(std::string_view json, const std::string& path);
 
+// Parses a linux.resources object on its own (the input of `dkr update
+// --resources`), with the same reading and type checks as /linux/resources
+// in config.json. Errors name `path` and the pointer inside the object,
+// e.g. "-: /memory/limit: expected type integer, found string".
+Resources parse_resources(std::string_view json, const std::string& path);
+
 // Reads the file, then parse_config. A file that cannot be read gives
 // "<path>: <strerror>", e.g. "/b/config.json: No such file or directory",
 // with Error::code() set to the errno.

@@ -89,7 +89,9 @@ void write(const std::string& dir, const std::string& file, std::string_view val
     std::string path = sys::join(dir, file);
     int fd;
     do {
-        fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+        // O_TRUNC as runc opens them: nothing to cgroupfs, and a plain file
+        // (a fake tree in the tests) then holds just the value.
+        fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
     } while (fd < 0 && errno == EINTR);
     if (fd < 0) throw sys_error("open", path, errno);
     sys::Fd f(fd);
@@ -100,10 +102,28 @@ void write(const std::string& dir, const std::string& file, std::string_view val
     if (n < 0) throw sys_error("write " + std::string(value) + " to", path, errno);
 }
 
-void execute(const std::vector<Write>& writes, const std::function<std::string(const std::string&)>& dir_of, bool v2) {
+void execute(const std::vector<Write>& writes, const std::function<std::string(const std::string&)>& dir_of, bool v2,
+             bool restore) {
+    struct Saved {
+        std::string dir, file, value;
+    };
+    std::vector<Saved> saved;
+    auto save = [&](const std::string& dir, const std::string& file) {
+        for (const auto& s : saved)
+            if (s.dir == dir && s.file == file) return;
+        std::optional<std::string> value;
+        try {
+            value = try_read(sys::join(dir, file));
+        } catch (const Error&) {
+            return;  // the write will say what is wrong
+        }
+        std::string v = trim(value.value_or(""));
+        if (!v.empty() && v.find('\n') == std::string::npos) saved.push_back({dir, file, v});
+    };
     std::vector<const Write*> deferred;
     auto attempt = [&](const Write& w, bool may_defer) {
         std::string dir = dir_of(w.controller);
+        if (restore) save(dir, w.file);
         try {
             write(dir, w.file, w.value);
         } catch (const Error& e) {
@@ -116,8 +136,19 @@ void execute(const std::vector<Write>& writes, const std::function<std::string(c
                 e.code());
         }
     };
-    for (const auto& w : writes) attempt(w, true);
-    for (const Write* w : deferred) attempt(*w, false);
+    try {
+        for (const auto& w : writes) attempt(w, true);
+        for (const Write* w : deferred) attempt(*w, false);
+    } catch (const Error&) {
+        // Best effort: the failure is what gets reported.
+        for (auto it = saved.rbegin(); it != saved.rend(); ++it) {
+            try {
+                write(it->dir, it->file, it->value);
+            } catch (const Error&) {
+            }
+        }
+        throw;
+    }
 }
 
 void mkdir_tracked(const std::string& mountpoint, const std::string& rel, std::vector<std::string>& created) {

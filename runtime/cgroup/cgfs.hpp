@@ -30,7 +30,11 @@ void write(const std::string& dir, const std::string& file, std::string_view val
 
 // Executes translated writes in order. dir_of maps a Write's controller to
 // the cgroup directory. Errors say which file and value, with a hint.
-void execute(const std::vector<Write>& writes, const std::function<std::string(const std::string&)>& dir_of, bool v2);
+// restore: when a write fails, the files written before it get back the
+// value they had, in reverse order (files that hold one value on one line;
+// the others, such as per-device lists, are left as written).
+void execute(const std::vector<Write>& writes, const std::function<std::string(const std::string&)>& dir_of, bool v2,
+             bool restore = false);
 
 // mkdir of every missing component of mountpoint + rel; each directory made
 // is appended to created (outermost first).

@@ -64,15 +64,37 @@ struct BlkioStats {
     std::vector<BlkioEntry> io_service_bytes_recursive, io_serviced_recursive, io_queued_recursive,
         io_service_time_recursive, io_wait_time_recursive, io_merged_recursive, io_time_recursive, sectors_recursive;
 };
+// v1 only (runc 1.1 reports none on v2): the cpuset files of the cgroup.
+struct CpusetStats {
+    std::vector<uint16_t> cpus, mems;  // "0-2,4" expanded
+    uint64_t cpu_exclusive = 0, mem_hardwall = 0, mem_exclusive = 0, memory_migrate = 0, memory_spread_page = 0,
+             memory_spread_slab = 0, memory_pressure = 0, sched_load_balance = 0;
+    int64_t sched_relax_domain_level = 0;
+};
 struct HugetlbStats {
     uint64_t usage = 0, max = 0, failcnt = 0;
 };
 struct Stats {
     CpuStats cpu;
+    CpusetStats cpuset;
     MemoryStats memory;
     PidsStats pids;
     BlkioStats blkio;
     std::map<std::string, HugetlbStats> hugetlb;  // keyed by page size: "2MB", "1GB"
+};
+
+// OOM notices for `events`. Poll fd() for POLLIN, then call read().
+class OomWatch {
+public:
+    struct News {
+        uint64_t ooms = 0;  // OOM events since the last read()
+        bool gone = false;  // the cgroup was removed (v2: or has no process left): no more news
+    };
+    virtual ~OomWatch() = default;
+    virtual int fd() const = 0;
+    // Does not block. Call it once before the first poll: the cgroup may
+    // already be gone.
+    virtual News read() = 0;
 };
 
 class Manager {
@@ -85,6 +107,10 @@ public:
     // Writes the requested limits, and only those. Unsupported or invalid
     // values throw dkr::Error naming the file or controller.
     virtual void apply(const spec::Resources& r) = 0;
+    // apply() for a container that runs (`update`): device rules are left as
+    // they are (as runc does), and when a write fails, the files written
+    // before it get their previous values back.
+    virtual void update(const spec::Resources& r) = 0;
     // Moves pid into the cgroup (cgroup.procs of every hierarchy).
     virtual void add_process(pid_t pid) = 0;
     // v2: an O_PATH|O_DIRECTORY fd of the cgroup for clone3(CLONE_INTO_CGROUP),
@@ -104,6 +130,9 @@ public:
     // Parents it may have created are left alone (shared with others), as runc does.
     virtual void destroy() = 0;
     virtual Stats stats() const = 0;
+    // v1: an eventfd registered on memory.oom_control (cgroup.event_control);
+    // v2: inotify on memory.events ("oom_kill" going up) and cgroup.events.
+    virtual std::unique_ptr<OomWatch> watch_oom() const = 0;
     // The resolved path, relative to the hierarchy mount points: "/dkr/c1".
     // On v1, when hierarchies resolve differently (a relative cgroupsPath
     // under a caller whose own cgroup differs per controller), overrides

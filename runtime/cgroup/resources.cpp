@@ -246,6 +246,13 @@ void io_v2(Out& o, const spec::BlockIoResources& b) {
     throttle(b.throttle_write_iops_device, "wiops");
 }
 
+// The quota field of cpu.max ("max" or a number); "max" if unreadable.
+std::string current_cpu_max_quota(const Out& o) {
+    std::string content = o.probe().read("cpu", "cpu.max").value_or("");
+    std::string quota = content.substr(0, content.find_first_of(" \n"));
+    return quota.empty() ? "max" : quota;
+}
+
 void cpu_v2(Out& o, const spec::CpuResources& c) {
     if (c.realtime_runtime.value_or(0) || c.realtime_period.value_or(0))
         throw Error("cgroup: cpu realtimeRuntime/realtimePeriod (cpu.rt_*) are not supported on cgroup v2");
@@ -259,8 +266,15 @@ void cpu_v2(Out& o, const spec::CpuResources& c) {
     }
     if (c.burst) o.add("cpu", "cpu.max.burst", num(*c.burst), quota != 0);
     if (quota || period) {
-        std::string v = quota > 0 ? num(quota) : "max";
-        v += " " + num(period ? period : uint64_t{100000});
+        // One of the two alone keeps the other's current value (runc's
+        // update): "<quota>" alone leaves the period as it is, and a period
+        // alone is written with the quota that cpu.max has now.
+        std::string v;
+        if (quota)
+            v = quota > 0 ? num(quota) : "max";
+        else
+            v = current_cpu_max_quota(o);
+        if (period) v += " " + num(period);
         o.add("cpu", "cpu.max", v);
     }
 }

@@ -71,6 +71,24 @@ std::string read_or_empty(const std::string& dir, const std::string& file) {
 
 uint64_t saturating_add(uint64_t a, uint64_t b) { return a > kMax - b ? kMax : a + b; }
 
+void cpuset_v1(const std::string& dir, CpusetStats& out) {
+    out.cpus = parse_cpu_list(read_or_empty(dir, "cpuset.cpus"));
+    out.mems = parse_cpu_list(read_or_empty(dir, "cpuset.mems"));
+    out.cpu_exclusive = read_uint(dir, "cpuset.cpu_exclusive");
+    out.mem_hardwall = read_uint(dir, "cpuset.mem_hardwall");
+    out.mem_exclusive = read_uint(dir, "cpuset.mem_exclusive");
+    out.memory_migrate = read_uint(dir, "cpuset.memory_migrate");
+    out.memory_spread_page = read_uint(dir, "cpuset.memory_spread_page");
+    out.memory_spread_slab = read_uint(dir, "cpuset.memory_spread_slab");
+    out.memory_pressure = read_uint(dir, "cpuset.memory_pressure");
+    out.sched_load_balance = read_uint(dir, "cpuset.sched_load_balance");
+    std::string level = read_or_empty(dir, "cpuset.sched_relax_domain_level");
+    while (!level.empty() && (level.back() == '\n' || level.back() == ' ')) level.pop_back();
+    auto [p, ec] = std::from_chars(level.data(), level.data() + level.size(), out.sched_relax_domain_level);
+    if (!level.empty() && (ec != std::errc() || p != level.data() + level.size()))
+        throw Error(sys::join(dir, "cpuset.sched_relax_domain_level") + ": cannot parse \"" + level + "\" as a number");
+}
+
 MemoryEntry memory_entry_v1(const std::string& dir, const std::string& prefix) {
     MemoryEntry e;
     e.usage = read_uint(dir, prefix + ".usage_in_bytes");
@@ -158,6 +176,30 @@ std::vector<uint64_t> parse_uint_list(std::string_view text) {
             out.push_back(v);
         }
     return out;
+}
+
+std::vector<uint16_t> parse_cpu_list(std::string_view text) {
+    std::vector<uint16_t> out;
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+    auto bad = [&] { return Error("cgroup: cannot parse \"" + std::string(text) + "\" as a cpu or node list"); };
+    auto number = [&](std::string_view s) {
+        uint16_t v;
+        auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+        if (s.empty() || ec != std::errc() || p != s.data() + s.size()) throw bad();
+        return v;
+    };
+    if (text.empty()) return out;
+    for (size_t pos = 0;;) {
+        size_t comma = std::min(text.find(',', pos), text.size());
+        std::string_view item = text.substr(pos, comma - pos);
+        size_t dash = item.find('-');
+        uint16_t first = number(item.substr(0, dash));
+        uint16_t last = dash == std::string_view::npos ? first : number(item.substr(dash + 1));
+        if (first > last) throw bad();
+        for (uint32_t i = first; i <= last; ++i) out.push_back(static_cast<uint16_t>(i));
+        if (comma == text.size()) return out;
+        pos = comma + 1;
+    }
 }
 
 void parse_cpuacct_usage_all(std::string_view text, std::vector<uint64_t>& user, std::vector<uint64_t>& kernel) {
@@ -267,6 +309,7 @@ Stats collect_stats_v1(const std::function<std::string(const std::string&)>& dir
         s.cpu.throttling.throttled_periods = st["nr_throttled"];
         s.cpu.throttling.throttled_time = st["throttled_time"];
     }
+    if (std::string d = dir_of("cpuset"); !d.empty()) cpuset_v1(d, s.cpuset);
     if (std::string d = dir_of("memory"); !d.empty()) {
         s.memory.raw = parse_flat_keyed(read_or_empty(d, "memory.stat"));
         s.memory.cache = s.memory.raw.count("cache") ? s.memory.raw["cache"] : 0;

@@ -21,6 +21,9 @@ uint64_t parse_stat_uint(std::string_view s);
 std::map<std::string, uint64_t> parse_flat_keyed(std::string_view text);
 // "1 2 3\n" (cpuacct.usage_percpu)
 std::vector<uint64_t> parse_uint_list(std::string_view text);
+// cpuset.cpus / cpuset.mems lists: "0-2,4\n" -> {0, 1, 2, 4}; "" -> {}.
+// Throws dkr::Error on a malformed list.
+std::vector<uint16_t> parse_cpu_list(std::string_view text);
 // cpuacct.usage_all: "cpu user system" header, then one row per cpu.
 void parse_cpuacct_usage_all(std::string_view text, std::vector<uint64_t>& user, std::vector<uint64_t>& kernel);
 // v1 blkio files: "8:0 Read 123" lines (or "8:0 123"); "Total N" skipped.

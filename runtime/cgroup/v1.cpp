@@ -8,6 +8,7 @@
 
 #include "runtime/cgroup/backends.hpp"
 #include "runtime/cgroup/cgfs.hpp"
+#include "runtime/cgroup/oom.hpp"
 #include "runtime/cgroup/resources.hpp"
 #include "runtime/cgroup/stats.hpp"
 #include "runtime/error.hpp"
@@ -51,21 +52,12 @@ public:
         }
     }
 
-    void apply(const spec::Resources& r) override {
-        struct V1Probe : Probe {
-            const V1Manager& m;
-            explicit V1Probe(const V1Manager& mgr) : m(mgr) {}
-            bool has_controller(const std::string& c) const override { return !m.dir_of(c).empty(); }
-            bool exists(const std::string& c, const std::string& f) const override {
-                return fs::exists(sys::join(m.dir_of(c), f));
-            }
-            std::optional<std::string> read(const std::string& c, const std::string& f) const override {
-                return fs::try_read(sys::join(m.dir_of(c), f));
-            }
-        } probe(*this);
-        std::vector<Write> writes = translate_v1(r, probe);
-        fs::execute(
-            writes, [this](const std::string& c) { return dir_of(c); }, false);
+    void apply(const spec::Resources& r) override { write_limits(r, false); }
+
+    void update(const spec::Resources& r) override {
+        spec::Resources limits = r;
+        limits.devices.clear();
+        write_limits(limits, true);
     }
 
     void add_process(pid_t pid) override {
@@ -204,6 +196,12 @@ public:
         }
     }
 
+    std::unique_ptr<OomWatch> watch_oom() const override {
+        std::string d = dir_of("memory");
+        if (d.empty()) throw Error("cgroup: cannot watch for OOM: the memory cgroup hierarchy is not mounted");
+        return watch_oom_v1(d);
+    }
+
     std::string path() const override { return encode_paths(host_, paths_); }
 
     std::string dir_of(const std::string& controller) const {
@@ -213,6 +211,23 @@ public:
     }
 
 private:
+    void write_limits(const spec::Resources& r, bool restore) {
+        struct V1Probe : Probe {
+            const V1Manager& m;
+            explicit V1Probe(const V1Manager& mgr) : m(mgr) {}
+            bool has_controller(const std::string& c) const override { return !m.dir_of(c).empty(); }
+            bool exists(const std::string& c, const std::string& f) const override {
+                return fs::exists(sys::join(m.dir_of(c), f));
+            }
+            std::optional<std::string> read(const std::string& c, const std::string& f) const override {
+                return fs::try_read(sys::join(m.dir_of(c), f));
+            }
+        } probe(*this);
+        std::vector<Write> writes = translate_v1(r, probe);
+        fs::execute(
+            writes, [this](const std::string& c) { return dir_of(c); }, false, restore);
+    }
+
     std::string freezer_dir(const char* what) const {
         std::string d = dir_of("freezer");
         if (d.empty())

@@ -10,6 +10,7 @@
 #include "runtime/cgroup/bpf.hpp"
 #include "runtime/cgroup/cgfs.hpp"
 #include "runtime/cgroup/devices.hpp"
+#include "runtime/cgroup/oom.hpp"
 #include "runtime/cgroup/resources.hpp"
 #include "runtime/cgroup/stats.hpp"
 #include "runtime/error.hpp"
@@ -64,31 +65,12 @@ public:
         }
     }
 
-    void apply(const spec::Resources& r) override {
-        struct V2Probe : Probe {
-            const std::string& dir;
-            explicit V2Probe(const std::string& d) : dir(d) {}
-            bool has_controller(const std::string&) const override { return true; }
-            bool exists(const std::string&, const std::string& f) const override {
-                return fs::exists(sys::join(dir, f));
-            }
-            std::optional<std::string> read(const std::string&, const std::string& f) const override {
-                return fs::try_read(sys::join(dir, f));
-            }
-        } probe(dir_);
-        std::vector<Write> writes = translate_v2(r, probe);
-        // Built before any write so that bad rules change nothing.
-        std::optional<std::vector<bpf_insn>> prog;
-        if (!r.devices.empty()) prog = device_filter_program(emulate_device_rules(normalize_device_rules(r.devices)));
-        fs::execute(
-            writes, [this](const std::string&) { return dir_; }, true);
-        if (prog) {
-            try {
-                attach_device_filter(dir_, *prog);
-            } catch (...) {
-                rethrow_with("cgroup: devices");
-            }
-        }
+    void apply(const spec::Resources& r) override { write_limits(r, false); }
+
+    void update(const spec::Resources& r) override {
+        spec::Resources limits = r;
+        limits.devices.clear();
+        write_limits(limits, true);
     }
 
     void add_process(pid_t pid) override {
@@ -159,9 +141,38 @@ public:
         }
     }
 
+    std::unique_ptr<OomWatch> watch_oom() const override { return watch_oom_v2(dir_); }
+
     std::string path() const override { return rel_; }
 
 private:
+    void write_limits(const spec::Resources& r, bool restore) {
+        struct V2Probe : Probe {
+            const std::string& dir;
+            explicit V2Probe(const std::string& d) : dir(d) {}
+            bool has_controller(const std::string&) const override { return true; }
+            bool exists(const std::string&, const std::string& f) const override {
+                return fs::exists(sys::join(dir, f));
+            }
+            std::optional<std::string> read(const std::string&, const std::string& f) const override {
+                return fs::try_read(sys::join(dir, f));
+            }
+        } probe(dir_);
+        std::vector<Write> writes = translate_v2(r, probe);
+        // Built before any write so that bad rules change nothing.
+        std::optional<std::vector<bpf_insn>> prog;
+        if (!r.devices.empty()) prog = device_filter_program(emulate_device_rules(normalize_device_rules(r.devices)));
+        fs::execute(
+            writes, [this](const std::string&) { return dir_; }, true, restore);
+        if (prog) {
+            try {
+                attach_device_filter(dir_, *prog);
+            } catch (...) {
+                rethrow_with("cgroup: devices");
+            }
+        }
+    }
+
     static void enable_controllers(const std::string& dir, const std::vector<std::string>& controllers) {
         std::vector<std::string> have = words(fs::try_read(sys::join(dir, "cgroup.subtree_control")).value_or(""));
         std::vector<std::string> missing;

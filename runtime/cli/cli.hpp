@@ -54,5 +54,10 @@ int cmd_list(const Invocation&);
 int cmd_spec(const Invocation&);
 int cmd_network(const Invocation&);
 int cmd_image(const Invocation&);
+int cmd_pause(const Invocation&);
+int cmd_resume(const Invocation&);
+int cmd_update(const Invocation&);
+int cmd_events(const Invocation&);
+int cmd_ps(const Invocation&);
 
 }  // namespace dkr::cli

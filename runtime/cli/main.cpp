@@ -15,14 +15,19 @@ const std::vector<Command>& commands() {
     static const std::vector<Command> all = {
         {"create", "create a container", cmd_create, true},
         {"delete", "delete any resources held by the container often used with detached container", cmd_delete},
+        {"events", "display container events such as OOM notifications, cpu, memory, and IO usage statistics", cmd_events},
         {"image", "make bundles from OCI images and pull images from registries (runs dkr-image)", cmd_image},
         {"kill", "kill sends the specified signal (default: SIGTERM) to the container's init process", cmd_kill},
         {"list", "lists containers started by dkr with the given root", cmd_list},
         {"network", "manage networks and connect containers to them (bridge, veth, addresses, NAT)", cmd_network},
+        {"pause", "pause suspends all processes inside the container", cmd_pause},
+        {"ps", "ps displays the processes running inside a container", cmd_ps},
+        {"resume", "resumes all processes that have been previously paused", cmd_resume},
         {"run", "create and run a container", cmd_run, true},
         {"spec", "create a new specification file", cmd_spec},
         {"start", "executes the user defined process in a created container", cmd_start},
         {"state", "output the state of a container", cmd_state},
+        {"update", "update container resource constraints", cmd_update},
     };
     return all;
 }

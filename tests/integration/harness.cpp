@@ -512,6 +512,11 @@ void Command::collect_exit(int status) {
   pump(0);
 }
 
+const std::string& Command::out_so_far() {
+  if (!done_) pump(0);
+  return result_.out;
+}
+
 bool Command::finished() {
   if (done_) return true;
   pump(0);
@@ -791,6 +796,7 @@ void ContainerTest::SetUp() {
 void ContainerTest::TearDown() {
   if (dir_.empty()) return;
   cleanup_containers();
+  cleanup_runc_containers();
   kill_leftover_processes();
   unmount_under({dir_, rootfs_path()});
   std::error_code ec;
@@ -822,6 +828,27 @@ void ContainerTest::cleanup_containers() {
     run_cmd({"kill", id, "KILL"}, "", o);
     run_cmd({"delete", "--force", id}, "", o);
   }
+}
+
+void ContainerTest::cleanup_runc_containers() {
+  std::string runc_root = dir_ + "/runc-root";
+  if (access(runc_root.c_str(), F_OK) != 0) return;
+  RunOptions o;
+  o.timeout = 30s;
+  CmdResult l = run_runc({"list", "-q"}, "", o);
+  for (auto& id : split_lines(l.out))
+    if (!trim(id).empty()) run_runc({"delete", "--force", trim(id)}, "", o);
+}
+
+CmdResult ContainerTest::run_runc(const std::vector<std::string>& args, const std::string& stdin_data,
+                                  const RunOptions& opts) {
+  std::string runc_root = dir_ + "/runc-root";
+  mkdir(runc_root.c_str(), 0700);
+  std::vector<std::string> argv = {find_runc(), "--root", runc_root};
+  argv.insert(argv.end(), args.begin(), args.end());
+  RunOptions o = opts;
+  o.with_root = false;
+  return Command(argv, stdin_data, o).wait();
 }
 
 std::set<pid_t> ContainerTest::test_processes() {

@@ -80,6 +80,8 @@ class Command {
 
   pid_t pid() const { return pid_; }
   bool finished();  // non-blocking
+  // What it has written to stdout so far (reads what is pending; non-blocking).
+  const std::string& out_so_far();
   // Waits for the exit (collecting output), killing it at the timeout.
   CmdResult wait();
 
@@ -184,6 +186,11 @@ class ContainerTest : public ::testing::Test {
   std::unique_ptr<Command> start_cmd(const std::vector<std::string>& args, const std::string& stdin_data = "",
                                      const RunOptions& opts = {});
 
+  // runc with its own --root in the test dir, to compare with (containers it
+  // leaves are deleted in TearDown). Call only when find_runc() is not "".
+  CmdResult run_runc(const std::vector<std::string>& args, const std::string& stdin_data = "",
+                     const RunOptions& opts = {});
+
   // `state ID` parsed (null document with an added failure if the command fails).
   rapidjson::Document state(const std::string& id);
   // The status field of `state ID`, or "" if state fails.
@@ -218,6 +225,7 @@ class ContainerTest : public ::testing::Test {
 
  private:
   void cleanup_containers();
+  void cleanup_runc_containers();
   void kill_leftover_processes();
   void unmount_under(const std::vector<std::string>& prefixes);
 

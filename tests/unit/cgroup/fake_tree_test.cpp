@@ -4,6 +4,7 @@
 // the files a step needs.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -68,7 +69,7 @@ TEST(FakeTreeV2, CreateDelegatesControllersAndApplyWritesTheFiles) {
     EXPECT_EQ(slurp(leaf + "/memory.swap.max"), "200000000");
     EXPECT_EQ(slurp(leaf + "/pids.max"), "10");
     EXPECT_EQ(slurp(leaf + "/cpu.weight"), "39");
-    EXPECT_EQ(slurp(leaf + "/cpu.max"), "50000 100000");
+    EXPECT_EQ(slurp(leaf + "/cpu.max"), "50000");
 
     // A file the cgroup lacks: the error names it and hints at delegation.
     spec::Resources io;
@@ -111,6 +112,81 @@ TEST(FakeTreeV2, FailedCreateRemovesWhatItMade) {
     EXPECT_NE(err.find("mkdir"), std::string::npos) << err;
     EXPECT_FALSE(is_dir(root + "/shared/new"));
     EXPECT_TRUE(is_dir(root + "/shared"));  // existed before: kept
+}
+
+// A v2 manager on a fake cgroup2 mount at root, its cgroup /c1 created.
+std::unique_ptr<Manager> fake_v2_cgroup(const std::string& root) {
+    EXPECT_EQ(::mkdir(root.c_str(), 0755), 0);
+    Host h = parse_host(mount_line(root, "cgroup2", "rw"), "0::/\n", true);
+    h.v2_enable = std::vector<std::string>{};
+    auto m = make_manager(h, "/c1", "c1", false);
+    m->create();
+    return m;
+}
+
+// update(): a failed write puts back what the writes before it changed; and
+// device rules are not touched (here they would fail: no cgroup to attach to).
+TEST(FakeTreeV2, UpdateRestoresWhatItWroteWhenAWriteFails) {
+    test::TempDir t;
+    const std::string leaf = t.path() + "/cg/c1";
+    auto m = fake_v2_cgroup(t.path() + "/cg");
+    spit(leaf + "/pids.max", "max\n");
+    spit(leaf + "/memory.max", "max\n");
+    ASSERT_EQ(::mkdir((leaf + "/cpu.max").c_str(), 0755), 0);  // its write fails (EISDIR)
+    spec::Resources r;
+    r.pids.emplace().limit = 10;
+    r.memory.emplace().limit = 100000000;
+    r.cpu.emplace().quota = 50000;
+    r.devices.push_back({false, "a", std::nullopt, std::nullopt, "rwm"});
+    std::string err = error_of([&] { m->update(r); });
+    EXPECT_NE(err.find("cpu.max"), std::string::npos) << err;
+    EXPECT_EQ(slurp(leaf + "/pids.max"), "max");
+    EXPECT_EQ(slurp(leaf + "/memory.max"), "max");
+
+    r.cpu.reset();
+    m->update(r);
+    EXPECT_EQ(slurp(leaf + "/pids.max"), "10");
+    EXPECT_EQ(slurp(leaf + "/memory.max"), "100000000");
+
+    // apply() leaves its writes in place (a failed create destroys the cgroup anyway).
+    r.devices.clear();
+    r.pids->limit = 20;
+    r.cpu.emplace().quota = 50000;
+    EXPECT_NE(error_of([&] { m->apply(r); }).find("cpu.max"), std::string::npos);
+    EXPECT_EQ(slurp(leaf + "/pids.max"), "20");
+}
+
+bool readable(int fd) {
+    struct pollfd p = {fd, POLLIN, 0};
+    return ::poll(&p, 1, 10000) == 1;
+}
+
+// inotify works on plain files too: the v2 watcher on a fake cgroup.
+TEST(FakeTreeV2, OomWatchCountsNewKillsAndSeesTheCgroupEmpty) {
+    test::TempDir t;
+    const std::string leaf = t.path() + "/cg/c1";
+    auto m = fake_v2_cgroup(t.path() + "/cg");
+    EXPECT_NE(error_of([&] { m->watch_oom(); }).find("memory.events"), std::string::npos);
+
+    spit(leaf + "/memory.events", "low 0\nhigh 0\nmax 3\noom 2\noom_kill 2\n");  // before the watch: not counted
+    spit(leaf + "/cgroup.events", "populated 1\nfrozen 0\n");
+    auto w = m->watch_oom();
+    OomWatch::News n = w->read();
+    EXPECT_EQ(n.ooms, 0u);
+    EXPECT_FALSE(n.gone);
+
+    spit(leaf + "/memory.events", "low 0\nhigh 0\nmax 5\noom 3\noom_kill 3\n");
+    ASSERT_TRUE(readable(w->fd()));
+    n = w->read();
+    EXPECT_EQ(n.ooms, 1u);
+    EXPECT_FALSE(n.gone);
+    spit(leaf + "/memory.events", "low 0\nhigh 0\nmax 6\noom 3\noom_kill 3\n");  // no new kill
+    ASSERT_TRUE(readable(w->fd()));
+    EXPECT_EQ(w->read().ooms, 0u);
+
+    spit(leaf + "/cgroup.events", "populated 0\nfrozen 0\n");
+    ASSERT_TRUE(readable(w->fd()));
+    EXPECT_TRUE(w->read().gone);
 }
 
 TEST(FakeTreeV1, FailedCreateRemovesWhatItMade) {

@@ -171,6 +171,31 @@ TEST_F(RealV1, Lifecycle) {
     m->destroy();  // already gone: fine
 }
 
+TEST_F(RealV1, OomWatchSeesAKillThenTheRemoval) {
+    if (!host_.find_v1("memory")) GTEST_SKIP() << "no v1 memory hierarchy";
+    const std::string rel = "/" + top_;
+    auto m = make_manager(host_, rel, "c1", false);
+    m->create();
+    spec::Resources r;
+    r.memory.emplace();
+    r.memory->limit = 16 << 20;
+    m->apply(r);
+    auto w = m->watch_oom();
+    EXPECT_EQ(w->read().ooms, 0u);
+
+    Child& c = spawn([] { return test::touch_memory(64 << 20); });
+    m->add_process(c.pid());
+    c.go();
+    int st = c.wait();
+    EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) << "the child must be OOM-killed: " << st;
+    uint64_t ooms = 0;
+    EXPECT_TRUE(eventually([&] { return (ooms += w->read().ooms) > 0; })) << "no OOM notice";
+    EXPECT_TRUE(eventually([&] { return m->pids().empty(); }));
+
+    m->destroy();
+    EXPECT_TRUE(eventually([&] { return w->read().gone; })) << "the removal must end the watch";
+}
+
 TEST_F(RealV1, KillAllReachesForkedDescendants) {
     auto m = make_manager(host_, "/" + top_, "c1", false);
     m->create();

@@ -104,6 +104,16 @@ protected:
         return fs::exists(sys::join(sys::join(mount_, m->path()), file));
     }
 
+    // Why a test needing these controllers cannot run here ("" if it can).
+    std::string missing(std::initializer_list<const char*> controllers) const {
+        std::string have = slurp(mount_ + "/cgroup.controllers");
+        for (const char* need : controllers)
+            if (have.find(need) == std::string::npos)
+                return "the cgroup2 mount at " + mount_ + " offers no " + need +
+                       " controller (on a hybrid host it is bound to v1)";
+        return "";
+    }
+
     std::string cgroup_line(pid_t pid) {
         std::string all = slurp("/proc/" + std::to_string(pid) + "/cgroup");
         size_t pos = all.find("0::");
@@ -273,11 +283,7 @@ TEST_F(RealV2, DeviceFilterIsEnforcedAndReplaced) {
 }
 
 TEST_F(RealV2, MemoryAndPidsLimits) {
-    std::string controllers = slurp(mount_ + "/cgroup.controllers");
-    for (const char* need : {"memory", "pids"})
-        if (controllers.find(need) == std::string::npos)
-            GTEST_SKIP() << "the cgroup2 mount at " << mount_ << " offers no " << need
-                         << " controller (on a hybrid host it is bound to v1)";
+    if (std::string why = missing({"memory", "pids"}); !why.empty()) GTEST_SKIP() << why;
     const std::string rel = "/" + top_ + "/c1";
     auto m = make_manager(host_, rel, "c1", false);
     m->create();
@@ -302,6 +308,33 @@ TEST_F(RealV2, MemoryAndPidsLimits) {
     EXPECT_EQ(trimmed(slurp(mount_ + rel + "/pids.max")), "max");
     m->kill_all(SIGKILL);
     c.wait();
+    m->destroy();
+}
+
+TEST_F(RealV2, OomWatchSeesAKillThenTheEmptyCgroup) {
+    if (std::string why = missing({"memory"}); !why.empty()) GTEST_SKIP() << why;
+    auto m = make_manager(host_, "/" + top_ + "/c1", "c1", false);
+    m->create();
+    spec::Resources r;
+    r.memory.emplace();
+    r.memory->limit = 16 << 20;
+    r.memory->swap = 16 << 20;
+    m->apply(r);
+    Child& c = spawn([] { return test::touch_memory(64 << 20); });
+    m->add_process(c.pid());
+    auto w = m->watch_oom();
+    EXPECT_EQ(w->read().ooms, 0u);
+    c.go();
+    int st = c.wait();
+    EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) << "the child must be OOM-killed: " << st;
+    uint64_t ooms = 0;
+    bool gone = false;
+    EXPECT_TRUE(eventually([&] {
+        OomWatch::News n = w->read();
+        ooms += n.ooms;
+        gone = gone || n.gone;
+        return ooms > 0 && gone;
+    })) << "ooms " << ooms << ", gone " << gone;
     m->destroy();
 }
 

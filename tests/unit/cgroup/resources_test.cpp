@@ -371,7 +371,7 @@ TEST(TranslateV2, MinusOneMeansMax) {
     r.cpu.emplace();
     r.cpu->quota = -1;
     EXPECT_WRITES(translate_v2(r, p), W("pids", "pids.max", "max"), W("memory", "memory.low", "max"),
-                  W("cpu", "cpu.max", "max 100000"));
+                  W("cpu", "cpu.max", "max"));
 }
 
 TEST(TranslateV2, InvalidSwap) {
@@ -406,15 +406,33 @@ TEST(TranslateV2, Cpu) {
     r.cpu->cpus = "1";
     r.cpu->mems = "0";
     EXPECT_WRITES(translate_v2(r, p), W("cpu", "cpu.idle", "0"), W("cpu", "cpu.weight", "39"),
-                  W("cpu", "cpu.max.burst", "20000", true), W("cpu", "cpu.max", "50000 100000"),
+                  W("cpu", "cpu.max.burst", "20000", true), W("cpu", "cpu.max", "50000"),
                   W("cpuset", "cpuset.cpus", "1"), W("cpuset", "cpuset.mems", "0"));
     r = {};
     r.cpu.emplace();
     r.cpu->period = 250000;
     EXPECT_WRITES(translate_v2(r, p), W("cpu", "cpu.max", "max 250000"));
+    r.cpu->quota = -1;
+    EXPECT_WRITES(translate_v2(r, p), W("cpu", "cpu.max", "max 250000"));
+    r.cpu->quota = 20000;
+    EXPECT_WRITES(translate_v2(r, p), W("cpu", "cpu.max", "20000 250000"));
+    r.cpu->quota.reset();
     r.cpu->shares = 2;
     r.cpu->period.reset();
     EXPECT_WRITES(translate_v2(r, p), W("cpu", "cpu.weight", "1"));
+}
+
+// `update` with only one of quota and period keeps the other (runc's update).
+TEST(TranslateV2, CpuQuotaOrPeriodAloneKeepsTheOther) {
+    FakeProbe p;
+    p.files["cpu/cpu.max"] = "30000 200000\n";
+    spec::Resources r;
+    r.cpu.emplace();
+    r.cpu->period = 100000;
+    EXPECT_WRITES(translate_v2(r, p), W("cpu", "cpu.max", "30000 100000"));
+    r.cpu->period.reset();
+    r.cpu->quota = 50000;  // the kernel keeps the period when given one number
+    EXPECT_WRITES(translate_v2(r, p), W("cpu", "cpu.max", "50000"));
 }
 
 TEST(TranslateV2, RealtimeIsAnError) {

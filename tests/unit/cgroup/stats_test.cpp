@@ -59,6 +59,17 @@ TEST(StatsParse, IoStatMapsToV1Tables) {
     EXPECT_EQ(b.io_serviced_recursive[1], (BlkioEntry{8, 0, "Write", 2}));
 }
 
+TEST(StatsParse, CpuList) {
+    EXPECT_EQ(parse_cpu_list("0-2,4\n"), (std::vector<uint16_t>{0, 1, 2, 4}));
+    EXPECT_EQ(parse_cpu_list("1"), (std::vector<uint16_t>{1}));
+    EXPECT_TRUE(parse_cpu_list("\n").empty());
+    EXPECT_THROW(parse_cpu_list("3-1"), Error);
+    EXPECT_THROW(parse_cpu_list("0-1-2"), Error);
+    EXPECT_THROW(parse_cpu_list("0,"), Error);
+    EXPECT_THROW(parse_cpu_list("x"), Error);
+    EXPECT_THROW(parse_cpu_list("70000"), Error);
+}
+
 TEST(StatsParse, HugepageNames) {
     EXPECT_EQ(hugepage_size_name(2097152), "2MB");
     EXPECT_EQ(hugepage_size_name(1073741824), "1GB");
@@ -122,6 +133,11 @@ TEST(StatsCollect, V1FromFakeDirectories) {
     test::spit(d + "/blkio.throttle.io_service_bytes_recursive", "8:0 Read 1\n8:0 Write 2\nTotal 3\n");
     test::spit(d + "/blkio.throttle.io_serviced_recursive", "8:0 Read 5\nTotal 5\n");
     test::spit(d + "/blkio.bfq.io_serviced_recursive", "Total 0\n");  // empty: next group
+    test::spit(d + "/cpuset.cpus", "0-1,3\n");
+    test::spit(d + "/cpuset.mems", "0\n");
+    test::spit(d + "/cpuset.sched_load_balance", "1\n");
+    test::spit(d + "/cpuset.sched_relax_domain_level", "-1\n");
+    test::spit(d + "/cpuset.mem_hardwall", "1\n");
     Stats s = collect_stats_v1([&](const std::string& c) { return c == "hugetlb" ? std::string() : d; });
     long hz = ::sysconf(_SC_CLK_TCK);
     EXPECT_EQ(s.cpu.usage.total, 5000u);
@@ -142,6 +158,12 @@ TEST(StatsCollect, V1FromFakeDirectories) {
     ASSERT_EQ(s.blkio.io_service_bytes_recursive.size(), 2u);
     ASSERT_EQ(s.blkio.io_serviced_recursive.size(), 1u);
     EXPECT_TRUE(s.hugetlb.empty());
+    EXPECT_EQ(s.cpuset.cpus, (std::vector<uint16_t>{0, 1, 3}));
+    EXPECT_EQ(s.cpuset.mems, (std::vector<uint16_t>{0}));
+    EXPECT_EQ(s.cpuset.sched_load_balance, 1u);
+    EXPECT_EQ(s.cpuset.sched_relax_domain_level, -1);
+    EXPECT_EQ(s.cpuset.mem_hardwall, 1u);
+    EXPECT_EQ(s.cpuset.cpu_exclusive, 0u);  // missing file: 0
 }
 
 }  // namespace

@@ -57,6 +57,14 @@ inline bool eventually(const std::function<bool()>& cond, std::chrono::milliseco
     return true;
 }
 
+// Allocates and touches `bytes` of memory: a child action that a memory
+// limit below that ends in an OOM kill.
+inline int touch_memory(size_t bytes) {
+    char* p = static_cast<char*>(std::malloc(bytes));
+    for (size_t i = 0; p && i < bytes; i += 4096) p[i] = 1;
+    return p ? 0 : -1;
+}
+
 // A unique name per process and call, for cgroups and temp dirs.
 inline std::string unique_name(const std::string& what) {
     static int counter = 0;

@@ -244,5 +244,50 @@ TEST(Loader, MissingFileNamesThePathAndKeepsErrno) {
     }
 }
 
+std::string resources_error(std::string_view json) {
+    try {
+        parse_resources(json, "r.json");
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "<no error>";
+}
+
+// `dkr update --resources`: a linux.resources object on its own.
+TEST(Loader, ResourcesOnTheirOwn) {
+    const Resources r = parse_resources(R"({
+        "memory": {"limit": 104857600, "swap": -1, "checkBeforeUpdate": true},
+        "cpu": {"shares": 512, "quota": 20000, "cpus": "0"},
+        "pids": {"limit": 42},
+        "blockIO": {"weight": 300},
+        "unified": {"memory.high": "50M"},
+        "futureController": {}
+    })", "r.json");
+    ASSERT_TRUE(r.memory);
+    EXPECT_EQ(r.memory->limit, 104857600);
+    EXPECT_EQ(r.memory->swap, -1);
+    EXPECT_EQ(r.memory->check_before_update, true);
+    EXPECT_FALSE(r.memory->reservation);
+    ASSERT_TRUE(r.cpu);
+    EXPECT_EQ(r.cpu->shares, 512u);
+    EXPECT_EQ(r.cpu->quota, 20000);
+    EXPECT_EQ(r.cpu->cpus, "0");
+    EXPECT_FALSE(r.cpu->period);
+    ASSERT_TRUE(r.pids);
+    EXPECT_EQ(r.pids->limit, 42);
+    EXPECT_EQ(r.block_io->weight, 300);
+    EXPECT_EQ(r.unified.at("memory.high"), "50M");
+    EXPECT_TRUE(parse_resources("{}", "r.json").devices.empty());
+}
+
+TEST(Loader, ResourcesErrorsNameTheFileAndPointer) {
+    EXPECT_EQ(resources_error(R"({"memory": {"limit": "1g"}})"),
+              "r.json: /memory/limit: expected type integer, found string");
+    EXPECT_EQ(resources_error(R"({"cpu": {"shares": -2}})"), "r.json: /cpu/shares: expected a value >= 0, found -2");
+    EXPECT_EQ(resources_error("[]"), "r.json: /: expected type object, found array");
+    EXPECT_EQ(resources_error(R"({"pids": {"limit": 1})"),
+              "r.json: invalid JSON at line 1, column 22: Missing a comma or '}' after an object member.");
+}
+
 }  // namespace
 }  // namespace dkr::spec
