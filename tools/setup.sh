@@ -18,6 +18,7 @@ PACKAGES=(
   golang-github-opencontainers-specs-dev # OCI runtime-spec JSON schema
   libcap-dev
   runc crun                              # reference runtimes to compare against
+  podman containerd                      # engines that the end-to-end tests run on dkr (tests/e2e)
   iproute2 procps util-linux             # ip, ps/pgrep, unshare/nsenter/setpriv
   nftables                               # nft: NAT for `dkr network create --nat`
   libarchive-dev libcurl4-openssl-dev libssl-dev  # dkr-image: layers, registry HTTP, digests
