@@ -60,7 +60,8 @@ inline bool eventually(const std::function<bool()>& cond, std::chrono::milliseco
 // Allocates and touches `bytes` of memory: a child action that a memory
 // limit below that ends in an OOM kill.
 inline int touch_memory(size_t bytes) {
-    char* p = static_cast<char*>(std::malloc(bytes));
+    // volatile: the optimizer may otherwise drop the stores and the malloc with them.
+    volatile char* p = static_cast<char*>(std::malloc(bytes));
     for (size_t i = 0; p && i < bytes; i += 4096) p[i] = 1;
     return p ? 0 : -1;
 }
