@@ -306,6 +306,8 @@ bool is_dkr() {
 
 std::string find_runc() { return search_path("runc"); }
 
+std::string find_crun() { return search_path("crun"); }
+
 const std::string& rootfs_path() { return g_rootfs; }
 
 // ---- CmdResult ------------------------------------------------------------------------

@@ -40,6 +40,8 @@ const std::string& runtime_path();
 bool is_dkr();
 // Absolute path of runc if installed, else "".
 std::string find_runc();
+// Absolute path of crun if installed, else "".
+std::string find_crun();
 // The shared busybox rootfs of this test-binary run (made by tools/mkrootfs.sh).
 const std::string& rootfs_path();
 
