@@ -26,6 +26,7 @@ using security::create_file_in_root;
 using security::fd_path;
 using security::mkdir_all_in_root;
 using security::open_in_root;
+using security::open_in_root_if_exists;
 
 struct DefaultDevice {
     const char* name;
@@ -260,13 +261,8 @@ private:
 };
 
 void mask_path(int root_fd, const std::string& path, DevNullSource& devnull) {
-    sys::Fd target;
-    try {
-        target = open_in_root(root_fd, path, O_PATH);
-    } catch (const Error& e) {
-        if (e.code() == ENOENT) return;  // as runc: masking what is not there is a no-op
-        throw;
-    }
+    sys::Fd target = open_in_root_if_exists(root_fd, path, O_PATH);
+    if (!target) return;  // as runc: masking what is not there is a no-op
     struct stat st;
     if (::fstat(target.get(), &st) < 0) throw sys_error("stat", path, errno);
     if (S_ISDIR(st.st_mode)) {
@@ -280,13 +276,8 @@ void mask_path(int root_fd, const std::string& path, DevNullSource& devnull) {
 }
 
 void make_readonly(int root_fd, const std::string& path) {
-    sys::Fd target;
-    try {
-        target = open_in_root(root_fd, path, O_PATH);
-    } catch (const Error& e) {
-        if (e.code() == ENOENT) return;
-        throw;
-    }
+    sys::Fd target = open_in_root_if_exists(root_fd, path, O_PATH);
+    if (!target) return;
     sys::Fd tree = sys::clone_tree(target.get(), "", true, path);
     sys::set_mount_attrs(tree.get(), MOUNT_ATTR_RDONLY, 0, 0, true, path);
     sys::attach_tree(tree.get(), target.get(), path);

@@ -236,7 +236,7 @@ int fd_limit() {
 
 }  // namespace
 
-sys::Fd open_in_root(int root_fd, std::string_view path, int flags, mode_t mode) {
+sys::Fd open_in_root_if_exists(int root_fd, std::string_view path, int flags, mode_t mode) {
     check_no_nul(path, "open in root");
     if (openat2_usable()) {
         std::string p = path.empty() ? std::string(".") : std::string(path);
@@ -251,6 +251,7 @@ sys::Fd open_in_root(int root_fd, std::string_view path, int flags, mode_t mode)
             // EAGAIN: a concurrent rename/mount made the kernel give up on the
             // scoped lookup; retry, then let the user-space walk decide.
             if (err == EINTR || err == EAGAIN) continue;
+            if (err == ENOENT) return sys::Fd();
             if (err == ENOSYS) {
                 g_no_openat2.store(true, std::memory_order_relaxed);
                 break;
@@ -258,7 +259,19 @@ sys::Fd open_in_root(int root_fd, std::string_view path, int flags, mode_t mode)
             throw sys_error("open in root", std::string(path), err);
         }
     }
-    return open_in_root_fallback(root_fd, path, flags, mode);
+    // Kernels without openat2 only: the walk reports absence by throwing.
+    try {
+        return open_in_root_fallback(root_fd, path, flags, mode);
+    } catch (const Error& e) {
+        if (!code_is(e, ENOENT)) throw;
+    }
+    return sys::Fd();
+}
+
+sys::Fd open_in_root(int root_fd, std::string_view path, int flags, mode_t mode) {
+    sys::Fd fd = open_in_root_if_exists(root_fd, path, flags, mode);
+    if (!fd) throw sys_error("open in root", std::string(path), ENOENT);
+    return fd;
 }
 
 sys::Fd open_in_root_fallback(int root_fd, std::string_view path, int flags, mode_t mode) {
@@ -266,20 +279,13 @@ sys::Fd open_in_root_fallback(int root_fd, std::string_view path, int flags, mod
 }
 
 sys::Fd mkdir_all_in_root(int root_fd, std::string_view path, mode_t mode) {
-    try {
-        return open_in_root(root_fd, path, O_PATH | O_DIRECTORY);  // common case: it exists
-    } catch (const Error& e) {
-        if (!code_is(e, ENOENT)) throw;
-    }
+    // Common case: it exists.
+    if (sys::Fd fd = open_in_root_if_exists(root_fd, path, O_PATH | O_DIRECTORY)) return fd;
     return Walker(root_fd, path, Mode::MkdirAll, 0, mode).run();
 }
 
 sys::Fd create_file_in_root(int root_fd, std::string_view path, mode_t mode) {
-    try {
-        return open_in_root(root_fd, path, O_PATH);
-    } catch (const Error& e) {
-        if (!code_is(e, ENOENT)) throw;
-    }
+    if (sys::Fd fd = open_in_root_if_exists(root_fd, path, O_PATH)) return fd;
     return Walker(root_fd, path, Mode::CreateFile, 0, mode).run();
 }
 

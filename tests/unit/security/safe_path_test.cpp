@@ -180,6 +180,18 @@ INSTANTIATE_TEST_SUITE_P(Resolvers, OpenInRoot,
                              return i.param == static_cast<OpenFn>(&open_in_root) ? "openat2" : "fallback";
                          });
 
+TEST_F(SafePath, IfExistsGivesNoFdForAMissingPathAndThrowsForOtherErrors) {
+    EXPECT_FALSE(open_in_root_if_exists(root_fd.get(), "missing", O_RDONLY));
+    EXPECT_FALSE(open_in_root_if_exists(root_fd.get(), "missing/x", O_PATH));
+    // The host's /etc/passwd is not inside: absent, not found outside.
+    EXPECT_FALSE(open_in_root_if_exists(root_fd.get(), "a/b/etc/passwd", O_RDONLY));
+    sys::Fd f = open_in_root_if_exists(root_fd.get(), "/etc/abs/../file", O_RDONLY);
+    ASSERT_TRUE(f);
+    EXPECT_TRUE(same_file(f.get(), root + "/file"));
+    EXPECT_EQ(error_code([&] { open_in_root_if_exists(root_fd.get(), "file/x", O_RDONLY); }), ENOTDIR);
+    EXPECT_EQ(error_code([&] { open_in_root_if_exists(root_fd.get(), "loop1", O_RDONLY); }), ELOOP);
+}
+
 TEST_F(SafePath, MkdirAllCreatesMissingDirectories) {
     sys::Fd fd = mkdir_all_in_root(root_fd.get(), "/x/y/z", 0750);
     struct stat st = stat_path(root + "/x/y/z");
