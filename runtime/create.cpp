@@ -144,6 +144,8 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
         auto [parent_end, child_end] = make_sync_pair();
         const spec::Namespace* userns = linux.find_namespace("user");
         bool new_userns = userns && userns->path.empty();
+        // v1 hierarchies: the init joins them itself (cgroup::join_self).
+        std::vector<sys::Fd> cgroup_tasks = cg->open_tasks_files();
         bool into_cgroup = false;
         // The init is born non-dumpable (execve makes the program dumpable
         // again): no container process can open its /proc/PID/fd, exe or
@@ -157,7 +159,8 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
                 ::sigprocmask(SIG_SETMASK, &none, nullptr);
             }
             InitContext ctx{config, bundle, rootfs, child_end.get(), l.dir->fd(), opts.no_pivot,
-                            userns != nullptr, opts.preserve_fds, std::move(bpf), std::move(lsm), &idmapped};
+                            userns != nullptr, opts.preserve_fds, std::move(bpf), std::move(lsm), &idmapped,
+                            std::move(cgroup_tasks)};
             container_init(ctx);
         };
         if (userns && !userns->path.empty()) {
@@ -171,7 +174,10 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
         l.sync = std::move(parent_end);
         if (new_userns) write_id_mappings(child, linux);
         set_oom_score_adj(child, *config.process);
-        if (!into_cgroup) cg->add_process(child);
+        cgroup_tasks.clear();
+        // clone3 without CLONE_INTO_CGROUP (Linux < 5.7, or the helper's
+        // clone for a user namespace joined by path): the slow way, for all hierarchies.
+        if (!into_cgroup && cg->clone_into_fd() >= 0) cg->add_process(child);
         sync_send(l.sync.get(), SyncMsg::Go);
         SyncMsgWithFd reply = sync_recv_fd(l.sync.get());
         if (reply.type == SyncMsg::SeccompFd && reply.fd) {

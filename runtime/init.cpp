@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "runtime/cgroup/manager.hpp"
 #include "runtime/error.hpp"
 #include "runtime/namespaces.hpp"
 #include "runtime/process.hpp"
@@ -60,7 +61,8 @@ sys::Fd wait_for_start(int state_dir_fd) {
     return fifo;
 }
 
-void setup_and_exec(const InitContext& ctx) {
+void setup_and_exec(InitContext& ctx) {
+    cgroup::join_self(ctx.cgroup_tasks);
     const spec::Config& config = ctx.config;
     const spec::Process& proc = *config.process;
     const spec::Linux empty_linux;
@@ -140,7 +142,7 @@ void setup_and_exec(const InitContext& ctx) {
 
 }  // namespace
 
-void container_init(const InitContext& ctx) noexcept {
+void container_init(InitContext& ctx) noexcept {
     try {
         setup_and_exec(ctx);
     } catch (const std::exception& e) {

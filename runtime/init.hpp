@@ -4,9 +4,11 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "runtime/idmapped_mounts.hpp"
 #include "runtime/process_attrs.hpp"
+#include "runtime/sys/fd.hpp"
 #include "spec/config.hpp"
 
 namespace dkr {
@@ -23,10 +25,11 @@ struct InitContext {
     std::string seccomp_bpf;  // compiled filter; empty: none
     LsmExec lsm;              // labels to exec into (empty where the host lacks the LSM)
     const IdmappedMounts* idmapped = nullptr;  // detached idmapped mounts made by the parent
+    std::vector<sys::Fd> cgroup_tasks;  // v1 `tasks` files to join (cgroup::join_self)
 };
 
 // Never returns: execs the program or _exits. Setup errors go to the parent
 // over the sync socket, one line each.
-[[noreturn]] void container_init(const InitContext& ctx) noexcept;
+[[noreturn]] void container_init(InitContext& ctx) noexcept;
 
 }  // namespace dkr

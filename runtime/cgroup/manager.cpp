@@ -1,8 +1,11 @@
 #include "runtime/cgroup/manager.hpp"
 
+#include <cerrno>
+
 #include "runtime/cgroup/backends.hpp"
 #include "runtime/cgroup/path.hpp"
 #include "runtime/error.hpp"
+#include "runtime/sys/file.hpp"
 
 namespace dkr::cgroup {
 
@@ -14,6 +17,11 @@ std::unique_ptr<Manager> make_backend(const Host& host, const Paths& paths) {
 }
 
 }  // namespace
+
+void join_self(std::vector<sys::Fd>& tasks_files) {
+    for (const auto& f : tasks_files) sys::write_all(f.get(), "0", "cgroup tasks");
+    tasks_files.clear();
+}
 
 std::unique_ptr<Manager> make_manager(const Host& host, const std::string& cgroups_path,
                                       const std::string& container_id, bool systemd_driver) {

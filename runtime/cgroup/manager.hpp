@@ -4,7 +4,9 @@
 //   auto m = make_manager(linux.cgroups_path, id, systemd);
 //   m->create();                       // mkdir in every hierarchy (undone on failure)
 //   m->apply(*linux.resources);        // limits; before any process joins
-//   m->add_process(init_pid);          // or clone3(CLONE_INTO_CGROUP, m->clone_into_fd()) on v2
+//   tasks = m->open_tasks_files();     // v1: the new init joins by itself: join_self(tasks)
+//   clone3(CLONE_INTO_CGROUP, m->clone_into_fd());  // v2, and the hybrid unified hierarchy
+//   m->add_process(pid);               // any other process, or where clone3 could not place it
 //   state.cgroup_path = m->path();     // saved in state.json
 //   ...
 //   auto m = open_manager(state.cgroup_path);  // later commands
@@ -23,6 +25,7 @@
 #include <vector>
 
 #include "runtime/cgroup/host.hpp"
+#include "runtime/sys/fd.hpp"
 #include "spec/config.hpp"
 
 namespace dkr::cgroup {
@@ -113,9 +116,13 @@ public:
     virtual void update(const spec::Resources& r) = 0;
     // Moves pid into the cgroup (cgroup.procs of every hierarchy).
     virtual void add_process(pid_t pid) = 0;
-    // v2: an O_PATH|O_DIRECTORY fd of the cgroup for clone3(CLONE_INTO_CGROUP),
-    // owned by the manager (do not close it). -1 on v1.
+    // An O_PATH|O_DIRECTORY fd for clone3(CLONE_INTO_CGROUP), owned by the
+    // manager (do not close it): the cgroup on v2, the unified mirror on a
+    // hybrid host. -1 on v1 without a unified hierarchy.
     virtual int clone_into_fd() const = 0;
+    // v1: the `tasks` file of the cgroup in every hierarchy, opened for
+    // writing, for join_self() in the new init. Empty on v2.
+    virtual std::vector<sys::Fd> open_tasks_files() const = 0;
     // Every process in the cgroup and its descendants.
     virtual std::vector<pid_t> pids() const = 0;
     // Freeze/thaw and wait until the state is reached (throws on timeout).
@@ -140,6 +147,14 @@ public:
     // open_manager().
     virtual std::string path() const = 0;
 };
+
+// Run by a new, single-threaded process: writes "0" to each file of
+// open_tasks_files() (moving itself into each v1 hierarchy), then closes
+// them. Of all the ways to join a v1 cgroup, only "0" written to `tasks`
+// (the calling thread) spares the kernel the write lock on
+// cgroup_threadgroup_rwsem, whose every taking waits for an RCU grace period:
+// a pid written to cgroup.procs costs 4-15 ms on this kind of machine.
+void join_self(std::vector<sys::Fd>& tasks_files);
 
 // Picks the backend from the host (statfs /sys/fs/cgroup: cgroup2 => v2,
 // else v1/hybrid) and resolves the path as runc 1.1 does with the cgroupfs

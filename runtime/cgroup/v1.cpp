@@ -1,4 +1,5 @@
 // cgroup v1 (and hybrid) backend: one directory per mounted hierarchy.
+#include <fcntl.h>
 #include <signal.h>
 
 #include <algorithm>
@@ -46,6 +47,7 @@ public:
             std::vector<std::string> mirror;
             try {
                 fs::mkdir_tracked(host_.v2->mountpoint, paths_.v2, mirror);
+                unified_made_ = true;
             } catch (const Error&) {
                 fs::undo_mkdirs(mirror);
             }
@@ -78,7 +80,18 @@ public:
         }
     }
 
-    int clone_into_fd() const override { return -1; }
+    // The unified mirror, when create() made it.
+    int clone_into_fd() const override {
+        if (!unified_made_ || unified_fd_) return unified_fd_.get();
+        unified_fd_.reset(::open(unified_dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        return unified_fd_.get();
+    }
+
+    std::vector<sys::Fd> open_tasks_files() const override {
+        std::vector<sys::Fd> files;
+        for (const auto& d : dirs_) files.push_back(sys::open_file(sys::join(d, "tasks"), O_WRONLY));
+        return files;
+    }
 
     std::vector<pid_t> pids() const override {
         std::string d = dir_of("freezer");
@@ -270,6 +283,8 @@ private:
     Paths paths_;
     std::vector<std::string> dirs_;  // aligned with host_.v1
     std::string unified_dir_;        // hybrid mirror, or ""
+    bool unified_made_ = false;
+    mutable sys::Fd unified_fd_;     // of unified_dir_, for clone3
 };
 
 }  // namespace

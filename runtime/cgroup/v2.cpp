@@ -86,6 +86,8 @@ public:
         return clone_fd_.get();
     }
 
+    std::vector<sys::Fd> open_tasks_files() const override { return {}; }
+
     std::vector<pid_t> pids() const override { return fs::procs_recursive(dir_); }
 
     void freeze() override { set_frozen(true); }

@@ -196,6 +196,31 @@ TEST_F(RealV1, OomWatchSeesAKillThenTheRemoval) {
     EXPECT_TRUE(eventually([&] { return w->read().gone; })) << "the removal must end the watch";
 }
 
+TEST_F(RealV1, JoinSelfMovesTheCallerIntoEveryHierarchy) {
+    const std::string rel = "/" + top_ + "/c1";
+    auto m = make_manager(host_, rel, "c1", false);
+    m->create();
+    std::vector<sys::Fd> tasks = m->open_tasks_files();
+    EXPECT_EQ(tasks.size(), host_.v1.size());
+    // What clone3(CLONE_INTO_CGROUP) is given on a hybrid host: the unified mirror.
+    if (host_.v2) {
+        EXPECT_GE(m->clone_into_fd(), 0);
+    }
+    Child& c = spawn([&] {
+        join_self(tasks);
+        return tasks.empty() ? 0 : 1;
+    });
+    EXPECT_EQ(c.go(), 0);
+    std::string cgroups = slurp("/proc/" + std::to_string(c.pid()) + "/cgroup");
+    for (const auto& h : host_.v1)
+        EXPECT_NE(cgroups.find(":" + h.key() + ":" + rel + "\n"), std::string::npos) << h.key() << " in\n" << cgroups;
+    EXPECT_EQ(m->pids(), std::vector<pid_t>{c.pid()});
+    m->kill_all(SIGKILL);
+    c.wait();
+    EXPECT_TRUE(eventually([&] { return m->pids().empty(); }));
+    m->destroy();
+}
+
 TEST_F(RealV1, KillAllReachesForkedDescendants) {
     auto m = make_manager(host_, "/" + top_, "c1", false);
     m->create();
