@@ -67,6 +67,7 @@ void write_file_atomic(const std::string& path, std::string_view data, mode_t mo
     Fd fd = open_file(tmp, O_WRONLY | O_CREAT | O_EXCL, mode);
     try {
         write_all(fd.get(), data, tmp);
+        if (::fsync(fd.get()) < 0) throw sys_error("fsync", tmp, errno);
     } catch (...) {
         ::unlink(tmp.c_str());
         throw;

@@ -20,11 +20,7 @@ std::string read_fd(int fd);
 void write_all(int fd, std::string_view data, const std::string& what);
 // Opens with O_WRONLY|O_TRUNC (no O_CREAT) and writes: for /proc and cgroup files.
 void write_file(const std::string& path, std::string_view data);
-// Writes `data` to `path` atomically for readers: temp file in the same
-// directory, then rename. No fsync: what dkr writes (state, pid files, the
-// seccomp cache, a spec) describes processes that do not outlive a reboot or
-// is checked when read, and an fsync costs milliseconds on a disk-backed /run
-// on every create.
+// Writes `data` to `path` atomically: temp file in the same directory, fsync, rename.
 void write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0600);
 
 bool path_exists(const std::string& path);
