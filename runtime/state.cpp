@@ -266,6 +266,7 @@ void ContainerDir::write_state(const ContainerState& s) const {
 }
 
 void ContainerDir::write_cgroup_record(const std::string& cgroup_path) const {
+    if (cgroup_path.empty()) return;  // no cgroup, nothing to record
     if (::symlinkat(cgroup_path.c_str(), fd_.get(), kCgroupRecord) < 0)
         throw sys_error("symlink", sys::join(path_, kCgroupRecord), errno);
 }

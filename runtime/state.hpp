@@ -81,6 +81,7 @@ public:
     // The cgroup path, kept a second time as the target of a symlink: made
     // in one syscall before the cgroup, it survives a state.json that cannot
     // be read, so that delete --force still reaches the container's processes.
+    // No cgroup (""): no record.
     void write_cgroup_record(const std::string& cgroup_path) const;
     // nullopt when there is no record.
     std::optional<std::string> read_cgroup_record() const;

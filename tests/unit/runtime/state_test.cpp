@@ -190,3 +190,10 @@ TEST_F(TempRoot, LockSaysDoesNotExistWhenTheContainerWasReplacedMeanwhile) {
     }
     fresh.lock();
 }
+
+TEST_F(TempRoot, NoCgroupMeansNoRecord) {
+    ContainerDir d = ContainerDir::create(root_, "c1");
+    d.write_cgroup_record("");
+    EXPECT_EQ(d.read_cgroup_record(), std::nullopt);
+    EXPECT_TRUE(list_dir_entries(root_ + "/c1").empty());
+}
