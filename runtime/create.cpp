@@ -16,6 +16,7 @@
 #include "runtime/cgroup/devices.hpp"
 #include "runtime/cgroup/manager.hpp"
 #include "runtime/error.hpp"
+#include "runtime/fault.hpp"
 #include "runtime/idmapped_mounts.hpp"
 #include "runtime/init.hpp"
 #include "runtime/launch.hpp"
@@ -118,17 +119,21 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
         cg = cgroup::make_manager(linux.cgroups_path, opts.id, systemd_cgroup_);
         l.state.cgroup_path = cg->path();
         // Recorded before anything else is made, so that delete --force finds it all.
+        l.dir->write_cgroup_record(l.state.cgroup_path);
         l.dir->write_state(l.state);
+        DKR_FAULT_POINT("create-after-state");
         cg->create();
         // The device cgroup always gets runc's defaults: the init needs them for mknod.
         spec::Resources resources = linux.resources.value_or(spec::Resources{});
         resources.devices = cgroup::effective_device_rules(resources.devices, linux.devices);
         cg->apply(resources);
+        DKR_FAULT_POINT("create-after-cgroup");
         // 0622 whatever the umask: the init opens it after switching to the
         // container's user, which may be anyone (or root of a user namespace).
         if (!run_now && (::mkfifoat(l.dir->fd(), kExecFifo, 0622) < 0 ||
                          ::fchmodat(l.dir->fd(), kExecFifo, 0622, 0) < 0))
             throw sys_error("mkfifo", sys::join(l.dir->path(), kExecFifo), errno);
+        DKR_FAULT_POINT("create-after-fifo");
 
         std::string bpf;
         try {
@@ -172,13 +177,22 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
         }
         child_end.reset();
         l.sync = std::move(parent_end);
-        if (new_userns) write_id_mappings(child, linux);
-        set_oom_score_adj(child, *config.process);
+        DKR_FAULT_POINT("create-after-clone");
         cgroup_tasks.clear();
-        // clone3 without CLONE_INTO_CGROUP (Linux < 5.7, or the helper's
-        // clone for a user namespace joined by path): the slow way, for all hierarchies.
-        if (!into_cgroup && cg->clone_into_fd() >= 0) cg->add_process(child);
-        sync_send(l.sync.get(), SyncMsg::Go);
+        try {
+            if (new_userns) write_id_mappings(child, linux);
+            set_oom_score_adj(child, *config.process);
+            // clone3 without CLONE_INTO_CGROUP (Linux < 5.7, or the helper's
+            // clone for a user namespace joined by path): the slow way, for all hierarchies.
+            if (!into_cgroup && cg->clone_into_fd() >= 0) cg->add_process(child);
+            sync_send(l.sync.get(), SyncMsg::Go);
+        } catch (const Error&) {
+            // Each of these fails once the init has gone: what it said before
+            // going, or else that it went, is the news.
+            auto said = sync_recv_nowait(l.sync.get());
+            if (!said) throw;
+            throw Error(said->first == SyncMsg::Error ? said->second : "container init exited during setup");
+        }
         SyncMsgWithFd reply = sync_recv_fd(l.sync.get());
         if (reply.type == SyncMsg::SeccompFd && reply.fd) {
             ContainerState creating = l.state;
@@ -188,6 +202,7 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
         }
         if (reply.type == SyncMsg::Error) throw Error(reply.payload);
         if (reply.type != SyncMsg::Ready) throw Error("container init exited during setup");
+        DKR_FAULT_POINT("create-after-ready");
 
         log_.debug("container " + opts.id + ": init " + std::to_string(child) + " is set up");
         l.pid = child;
@@ -196,6 +211,7 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
         l.state.pid = child;
         l.state.pid_start_time = st->start_time;
         l.dir->write_state(l.state);
+        DKR_FAULT_POINT("create-after-pid");
         if (!opts.pid_file.empty())
             sys::write_file_atomic(sys::absolute_path(opts.pid_file), std::to_string(child), 0644);
         sync_send(l.sync.get(), run_now ? SyncMsg::StartNow : SyncMsg::Created);
@@ -205,12 +221,18 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
             ::kill(child, SIGKILL);
             ::waitpid(child, nullptr, 0);
         }
-        try {
+        // A failure to undo must not hide the error that brought us here.
+        auto undo = [this](const auto& step) {
+            try {
+                step();
+            } catch (const Error& e) {
+                log_.warn(std::string("cleanup: ") + e.what());
+            }
+        };
+        undo([&] {
             if (cg) cg->destroy();
-        } catch (const Error& e) {
-            log_.warn(std::string("cleanup: ") + e.what());
-        }
-        l.dir->remove();
+        });
+        undo([&] { l.dir->remove(); });
         throw;
     }
 }

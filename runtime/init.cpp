@@ -10,6 +10,7 @@
 
 #include "runtime/cgroup/manager.hpp"
 #include "runtime/error.hpp"
+#include "runtime/fault.hpp"
 #include "runtime/namespaces.hpp"
 #include "runtime/process.hpp"
 #include "runtime/process_attrs.hpp"
@@ -68,6 +69,7 @@ void setup_and_exec(InitContext& ctx) {
     const spec::Linux empty_linux;
     const spec::Linux& linux = config.linux ? *config.linux : empty_linux;
 
+    DKR_FAULT_POINT("init-after-clone");
     auto [msg, payload] = sync_recv(ctx.sync_fd);
     if (msg != SyncMsg::Go) ::_exit(1);
 
@@ -96,6 +98,7 @@ void setup_and_exec(InitContext& ctx) {
         switch_root(root.get(), ctx.no_pivot);
     }
     finish_rootfs(config, std::move(devnull_tree));
+    DKR_FAULT_POINT("init-after-mounts");
 
     apply_rlimits(proc.rlimits);
     if (proc.capabilities) {
@@ -121,12 +124,14 @@ void setup_and_exec(InitContext& ctx) {
         if (listener) sync_send_fd(ctx.sync_fd, SyncMsg::SeccompFd, listener.get());
     }
 
+    DKR_FAULT_POINT("init-before-ready");
     sync_send(ctx.sync_fd, SyncMsg::Ready);
     auto [next, unused] = sync_recv(ctx.sync_fd);
     sys::Fd fifo;
     if (next == SyncMsg::Created) {
         // The parent is gone once create returns; nothing more to tell it.
         ::close(ctx.sync_fd);
+        DKR_FAULT_POINT("init-before-fifo");
         fifo = wait_for_start(state_dir.get());
     } else if (next != SyncMsg::StartNow) {
         ::_exit(1);

@@ -88,6 +88,7 @@ MountOptions parse_mount_options(const std::vector<std::string>& options) {
         } else if (const auto* p = find(kPropagation, opt)) {
             out.propagation.push_back(p->flag);
         } else if (const auto* r = find(kRecursive, opt)) {
+            (r->clear ? out.recursive_set : out.recursive_clear) &= ~r->attr;
             (r->clear ? out.recursive_clear : out.recursive_set) |= r->attr;
         } else if (opt == "tmpcopyup") {
             out.tmpcopyup = true;

@@ -11,6 +11,7 @@ struct MountOptions {
     unsigned long clear = 0;        // flags an option turned off ("rw", "suid", ...)
     std::vector<unsigned long> propagation;  // MS_PRIVATE | MS_REC, ... in order
     // Recursive attributes ("rro", "rnosuid", ...) applied with mount_setattr(AT_RECURSIVE).
+    // As for the flags, a later option wins: no attribute is in both.
     uint64_t recursive_set = 0, recursive_clear = 0;
     bool tmpcopyup = false;
     std::string data;               // filesystem options: "mode=755,size=65536k"

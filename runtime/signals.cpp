@@ -46,13 +46,13 @@ int parse_name(std::string_view name) {
     if (name.size() >= 5 && equal_upper(name.substr(0, 5), "RTMIN")) {
         std::string_view rest = name.substr(5);
         if (rest.empty()) return SIGRTMIN;
-        if (rest[0] == '+' && parse_int(rest.substr(1), offset) && SIGRTMIN + offset <= SIGRTMAX)
+        if (rest[0] == '+' && parse_int(rest.substr(1), offset) && offset >= 0 && offset <= SIGRTMAX - SIGRTMIN)
             return SIGRTMIN + offset;
     }
     if (name.size() >= 5 && equal_upper(name.substr(0, 5), "RTMAX")) {
         std::string_view rest = name.substr(5);
         if (rest.empty()) return SIGRTMAX;
-        if (rest[0] == '-' && parse_int(rest.substr(1), offset) && SIGRTMAX - offset >= SIGRTMIN)
+        if (rest[0] == '-' && parse_int(rest.substr(1), offset) && offset >= 0 && offset <= SIGRTMAX - SIGRTMIN)
             return SIGRTMAX - offset;
     }
     return -1;

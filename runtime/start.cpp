@@ -8,10 +8,19 @@
 #include <cerrno>
 
 #include "runtime/error.hpp"
+#include "runtime/fault.hpp"
 #include "runtime/sys/file.hpp"
 #include "runtime/sys/process.hpp"
 
 namespace dkr {
+namespace {
+
+void unlink_fifo(const ContainerDir& dir) {
+    if (::unlinkat(dir.fd(), kExecFifo, 0) < 0 && errno != ENOENT)
+        throw sys_error("unlink", sys::join(dir.path(), kExecFifo), errno);
+}
+
+}  // namespace
 
 void Runtime::start(const std::string& id) {
     ContainerDir dir = ContainerDir::open(root_, id);
@@ -24,6 +33,7 @@ void Runtime::start(const std::string& id) {
         case Status::Paused: throw Error("cannot start a container in the paused state");
         default: throw Error("cannot start an already running container");
     }
+    DKR_FAULT_POINT("start-before-open");
     sys::Fd fifo = sys::open_at(dir.fd(), kExecFifo, O_RDONLY | O_NONBLOCK);
     sys::Fd pidfd = sys::open_pidfd(s.pid);
     if (!pidfd) throw Error("cannot start a container that has stopped");
@@ -39,16 +49,24 @@ void Runtime::start(const std::string& id) {
         if (p[0].revents) {
             char buf[16];
             ssize_t n = ::read(fifo.get(), buf, sizeof buf);
-            if (n > 0) released = true;
+            if (n > 0 && !released) {
+                // The init has its end open, so the name can go. It goes now,
+                // not after the exec: should this command die from here on,
+                // the container reads as running, never as created.
+                released = true;
+                unlink_fifo(dir);
+                DKR_FAULT_POINT("start-after-release");
+            }
             if (n == 0) break;
             if (n < 0 && errno != EAGAIN && errno != EINTR) throw sys_error("read", kExecFifo, errno);
             continue;
         }
         if (p[1].revents) break;
     }
-    if (::unlinkat(dir.fd(), kExecFifo, 0) < 0 && errno != ENOENT)
-        throw sys_error("unlink", sys::join(dir.path(), kExecFifo), errno);
-    if (!released) throw Error("cannot start a container that has stopped");
+    if (!released) {
+        unlink_fifo(dir);
+        throw Error("cannot start a container that has stopped");
+    }
     log_.debug("container " + id + ": program started");
 }
 

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <ctime>
 
@@ -233,6 +234,13 @@ ContainerDir ContainerDir::create(const std::string& root, const std::string& id
 void ContainerDir::lock() {
     while (::flock(fd_.get(), LOCK_EX) < 0)
         if (errno != EINTR) throw sys_error("lock", path_, errno);
+    // The previous holder may have deleted the container, and a create may
+    // have made another under the same id since: only the directory still
+    // at the path is the container.
+    struct stat ours, at_path;
+    if (::fstat(fd_.get(), &ours) < 0) throw sys_error("stat", path_, errno);
+    if (::stat(path_.c_str(), &at_path) < 0 || ours.st_dev != at_path.st_dev || ours.st_ino != at_path.st_ino)
+        throw Error("container does not exist", ENOENT);
 }
 
 bool ContainerDir::try_lock_shared() {
@@ -255,6 +263,23 @@ ContainerState ContainerDir::read_state() const {
 
 void ContainerDir::write_state(const ContainerState& s) const {
     sys::write_file_atomic(sys::join(path_, kStateFile), state_to_json(s));
+}
+
+void ContainerDir::write_cgroup_record(const std::string& cgroup_path) const {
+    if (cgroup_path.empty()) return;  // no cgroup, nothing to record
+    if (::symlinkat(cgroup_path.c_str(), fd_.get(), kCgroupRecord) < 0)
+        throw sys_error("symlink", sys::join(path_, kCgroupRecord), errno);
+}
+
+std::optional<std::string> ContainerDir::read_cgroup_record() const {
+    char buf[PATH_MAX];
+    ssize_t n = ::readlinkat(fd_.get(), kCgroupRecord, buf, sizeof buf);
+    if (n < 0) {
+        if (errno == ENOENT) return std::nullopt;
+        throw sys_error("readlink", sys::join(path_, kCgroupRecord), errno);
+    }
+    if (static_cast<size_t>(n) == sizeof buf) throw Error(sys::join(path_, kCgroupRecord) + ": target too long");
+    return std::string(buf, static_cast<size_t>(n));
 }
 
 bool ContainerDir::fifo_exists() const {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,8 @@ namespace dkr {
 inline constexpr const char* kOciVersion = "1.0.2-dev";
 inline constexpr const char* kStateFile = "state.json";
 inline constexpr const char* kExecFifo = "exec.fifo";
+// A symlink whose target is the container's cgroup path: see write_cgroup_record.
+inline constexpr const char* kCgroupRecord = "cgroup";
 // Under --root, beside the containers: runtime caches (compiled seccomp filters).
 // list_container_ids skips exactly this name; create refuses it as an id.
 inline constexpr const char* kCacheDir = ".cache";
@@ -68,11 +71,20 @@ public:
 
     const std::string& path() const { return path_; }
     int fd() const { return fd_.get(); }
-    void lock();            // exclusive, blocking
+    // Exclusive, blocking. "container does not exist" (ENOENT) when the
+    // container was deleted while we waited.
+    void lock();
     bool try_lock_shared();  // false when a command holds it exclusively
 
     ContainerState read_state() const;
     void write_state(const ContainerState& s) const;
+    // The cgroup path, kept a second time as the target of a symlink: made
+    // in one syscall before the cgroup, it survives a state.json that cannot
+    // be read, so that delete --force still reaches the container's processes.
+    // No cgroup (""): no record.
+    void write_cgroup_record(const std::string& cgroup_path) const;
+    // nullopt when there is no record.
+    std::optional<std::string> read_cgroup_record() const;
     bool fifo_exists() const;
     // Removes the directory and everything in it.
     void remove();

@@ -26,16 +26,26 @@ void sync_send(int fd, SyncMsg type, std::string_view payload) {
     if (n < 0) throw sys_error("send", "sync socket", errno);
 }
 
-std::pair<SyncMsg, std::string> sync_recv(int fd) {
+namespace {
+
+std::optional<std::pair<SyncMsg, std::string>> receive(int fd, int flags) {
     char buf[4096];
     ssize_t n;
     do {
-        n = ::recv(fd, buf, sizeof buf, 0);
+        n = ::recv(fd, buf, sizeof buf, flags);
     } while (n < 0 && errno == EINTR);
+    // ECONNRESET: the peer exited with a message of ours unread.
+    if (n == 0 || (n < 0 && errno == ECONNRESET)) return std::pair{SyncMsg::Eof, std::string()};
+    if (n < 0 && errno == EAGAIN && (flags & MSG_DONTWAIT)) return std::nullopt;
     if (n < 0) throw sys_error("recv", "sync socket", errno);
-    if (n == 0) return {SyncMsg::Eof, {}};
-    return {static_cast<SyncMsg>(buf[0]), std::string(buf + 1, static_cast<size_t>(n - 1))};
+    return std::pair{static_cast<SyncMsg>(buf[0]), std::string(buf + 1, static_cast<size_t>(n - 1))};
 }
+
+}  // namespace
+
+std::pair<SyncMsg, std::string> sync_recv(int fd) { return *receive(fd, 0); }
+
+std::optional<std::pair<SyncMsg, std::string>> sync_recv_nowait(int fd) { return receive(fd, MSG_DONTWAIT); }
 
 void sync_send_fd(int sock, SyncMsg type, int fd) {
     char tag = static_cast<char>(type);

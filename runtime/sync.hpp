@@ -2,6 +2,7 @@
 // a SOCK_SEQPACKET socketpair, so each message arrives whole.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -22,8 +23,11 @@ enum class SyncMsg : char {
 
 std::pair<sys::Fd, sys::Fd> make_sync_pair();
 void sync_send(int fd, SyncMsg type, std::string_view payload = {});
-// Blocks for the next message; Eof when the peer has gone.
+// Blocks for the next message; Eof when the peer has gone (after the
+// messages it sent before going).
 std::pair<SyncMsg, std::string> sync_recv(int fd);
+// The same without blocking: nullopt while the peer is there and silent.
+std::optional<std::pair<SyncMsg, std::string>> sync_recv_nowait(int fd);
 
 // A message carrying one fd (SCM_RIGHTS).
 void sync_send_fd(int sock, SyncMsg type, int fd);

@@ -437,6 +437,32 @@ Error syntax_error(std::string_view json, const rapidjson::ParseResult& result, 
                  rapidjson::GetParseError_En(result.Code()));
 }
 
+// JSON lets an object hold a key twice: runc (Go) reads the last value,
+// RapidJSON's look-ups find the first. Rather than run something other than
+// what the caller meant, a duplicate is an error (this also keeps the schema
+// check's error pointers unambiguous).
+void reject_duplicate_keys(const Value& v, const Location& at, const std::string& file) {
+    if (v.IsArray()) {
+        for (SizeType i = 0; i < v.Size(); ++i) {
+            const Location item(at, i);
+            reject_duplicate_keys(v[i], item, file);
+        }
+        return;
+    }
+    if (!v.IsObject()) return;
+    std::vector<std::string_view> names;
+    for (const auto& m : v.GetObject()) {
+        names.emplace_back(m.name.GetString(), m.name.GetStringLength());
+        const Location member(at, names.back());
+        reject_duplicate_keys(m.value, member, file);
+    }
+    std::ranges::sort(names);
+    if (auto dup = std::ranges::adjacent_find(names); dup != names.end()) {
+        const Location member(at, *dup);
+        fail(file, member, "duplicate key " + quoted(*dup));
+    }
+}
+
 }  // namespace
 
 Config parse_config(std::string_view json, const std::string& path) {
@@ -444,10 +470,11 @@ Config parse_config(std::string_view json, const std::string& path) {
     // The default flags reject anything but whitespace after the document.
     if (const rapidjson::ParseResult result = doc.Parse(json.data(), json.size()); result.IsError())
         throw syntax_error(json, result, path);
+    const Location root;
+    reject_duplicate_keys(doc, root, path);
     validate_schema(doc, path);
 
     Config config;
-    const Location root;
     read(Node{doc, root, path}, config);
     validate_config(config, path);
     return config;

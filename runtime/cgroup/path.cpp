@@ -40,7 +40,8 @@ std::string lexical_clean(std::string_view p) {
     return out;
 }
 
-std::string join_clean(const std::string& a, const std::string& b) { return lexical_clean(a + "/" + b); }
+// Always absolute, even under a malformed own cgroup from /proc/self/cgroup.
+std::string join_clean(const std::string& a, const std::string& b) { return lexical_clean("/" + a + "/" + b); }
 
 std::string parent_of(const std::string& p) {
     size_t pos = p.rfind('/');
@@ -55,6 +56,10 @@ bool is_ancestor_or_self(const std::string& anc, const std::string& path) {
 
 void check_path(const std::string& resolved, const Hierarchy& h, const std::string& what) {
     if (resolved == "/") throw Error("cgroup: cgroupsPath resolves to the root of the " + what + " hierarchy");
+    // The saved form (encode_paths) separates hierarchies with ';': the
+    // caller's own cgroup must not bring one in either.
+    if (resolved.find_first_of(";\n") != std::string::npos)
+        throw Error("cgroup: cgroup path " + resolved + " in the " + what + " hierarchy contains ';' or a newline");
     std::string own = h.own_relative();
     if (is_ancestor_or_self(resolved, own))
         throw Error("cgroup: cgroupsPath resolves to " + resolved + " in the " + what +

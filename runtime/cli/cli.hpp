@@ -23,12 +23,18 @@ struct Invocation {
     const Globals& globals;
     const Logger& log;
     std::vector<std::string> args;
+    // Parse the arguments and do nothing else (parse_command_line).
+    bool parse_only = false;
 };
 
 // Thrown for a bad flag or argument count; main prints it and exits 1, as runc.
 struct UsageError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
+
+// Thrown by parse_command for a parse-only invocation once the command's
+// arguments are parsed: it leaves the command before the command acts.
+struct ParsedOnly {};
 
 using CommandFn = int (*)(const Invocation&);
 
@@ -43,6 +49,18 @@ struct Command {
 
 // Every command, in the order `dkr --help` lists them.
 const std::vector<Command>& commands();
+
+// Parses the global flags and runs the command (re-executing a sealed copy
+// of the binary, from argv, first for the commands that need it). logger_out
+// is pointed at `logger` once --log and --log-format are known, for main's
+// error line.
+int dispatch(char** argv, const std::vector<std::string>& args, Globals& g, const Logger*& logger_out,
+             Logger& logger);
+
+// Parses a whole command line, global flags and the command's own, as
+// dispatch does, and does nothing else: no command runs, no log file opens,
+// nothing is printed. Throws UsageError or dkr::Error as dispatch would.
+void parse_command_line(const std::vector<std::string>& args);
 
 int cmd_create(const Invocation&);
 int cmd_start(const Invocation&);

@@ -63,20 +63,18 @@ void write_file(const std::string& path, std::string_view data) {
 
 void write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
     // A name of its own per writer: concurrent writers of one path must not share a temp file.
+    // Errors name `path`: the temp file is ours, the caller asked for `path`.
     std::string tmp = path + ".tmp." + std::to_string(::getpid());
-    Fd fd = open_file(tmp, O_WRONLY | O_CREAT | O_EXCL, mode);
+    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+    if (!fd) throw sys_error("write", path, errno);
     try {
-        write_all(fd.get(), data, tmp);
-        if (::fsync(fd.get()) < 0) throw sys_error("fsync", tmp, errno);
+        write_all(fd.get(), data, path);
+        if (::fsync(fd.get()) < 0) throw sys_error("fsync", path, errno);
+        fd.reset();
+        if (::rename(tmp.c_str(), path.c_str()) < 0) throw sys_error("write", path, errno);
     } catch (...) {
         ::unlink(tmp.c_str());
         throw;
-    }
-    fd.reset();
-    if (::rename(tmp.c_str(), path.c_str()) < 0) {
-        int err = errno;
-        ::unlink(tmp.c_str());
-        throw sys_error("rename", tmp, err);
     }
 }
 

@@ -42,6 +42,8 @@ namespace dkr_it {
 namespace {
 
 std::string g_rootfs;
+// The test binary's private cgroup in each hierarchy (see PrivateCgroup).
+std::vector<std::string> g_private_cgroups;
 
 // Pids of runtime invocations in flight (not leftovers).
 std::mutex g_inflight_mu;
@@ -198,6 +200,7 @@ class PrivateCgroup {
         continue;
       }
       entered_.push_back({base, outer, inner});
+      g_private_cgroups.push_back(outer);
     }
   }
   void leave() {
@@ -207,6 +210,7 @@ class PrivateCgroup {
       rmdir(e.outer.c_str());
     }
     entered_.clear();
+    g_private_cgroups.clear();
   }
 
  private:
@@ -378,6 +382,11 @@ Command::Command(std::vector<std::string> argv, const std::string& stdin_data, c
   std::vector<char*> cargv;
   for (auto& a : result_.argv) cargv.push_back(a.data());
   cargv.push_back(nullptr);
+  std::vector<std::string> env_strings(opts_.env);
+  for (char** e = environ; *e; ++e) env_strings.emplace_back(*e);
+  std::vector<char*> cenv;
+  for (auto& e : env_strings) cenv.push_back(e.data());
+  cenv.push_back(nullptr);
   const char* cwd = opts_.cwd.empty() ? nullptr : opts_.cwd.c_str();
   int gate = opts_.gate_fd;
   {
@@ -404,7 +413,7 @@ Command::Command(std::vector<std::string> argv, const std::string& stdin_data, c
         (void)!write(2, msg, sizeof msg - 1);
         _exit(126);
       }
-      execv(cargv[0], cargv.data());
+      execve(cargv[0], cargv.data(), cenv.data());
       const char msg[] = "harness: exec failed: ";
       (void)!write(2, msg, sizeof msg - 1);
       (void)!write(2, cargv[0], strlen(cargv[0]));
@@ -691,6 +700,18 @@ std::vector<std::string> dir_listing(const std::string& dir) {
   }
   std::sort(v.begin(), v.end());
   return v;
+}
+
+std::vector<std::string> cgroup_snapshot() {
+  std::vector<std::string> out;
+  for (auto& top : g_private_cgroups) {
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(top, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec))
+      if (it->is_directory(ec)) out.push_back(it->path().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 void remove_empty_cgroups(const std::string& name) {
@@ -1084,7 +1105,7 @@ std::vector<std::string> ContainerTest::root_entries() const {
 }
 
 ContainerTest::Snapshot ContainerTest::snapshot() {
-  return Snapshot{root_listing(), dir_listing(dir_), mount_snapshot(), test_processes()};
+  return Snapshot{root_listing(), dir_listing(dir_), mount_snapshot(), cgroup_snapshot(), test_processes()};
 }
 
 void ContainerTest::expect_unchanged(const Snapshot& before, const std::string& what) {
@@ -1102,6 +1123,7 @@ void ContainerTest::expect_unchanged(const Snapshot& before, const std::string& 
     for (auto& r : removed) os << "\n  - " << r;
     ADD_FAILURE() << what << ": /proc/self/mountinfo changed:" << os.str();
   }
+  EXPECT_EQ(cgroup_snapshot(), before.cgroups) << what << ": cgroups changed";
   std::set<pid_t> extra;
   bool gone = wait_until(
       [&] {

@@ -69,6 +69,7 @@ struct RunOptions {
   std::chrono::milliseconds timeout = 60s;  // kill and fail the test when exceeded
   bool with_root = true;                    // prepend --root <test root>
   int gate_fd = -1;  // if >= 0, the child reads one byte from it before exec (to race starts)
+  std::vector<std::string> env;  // NAME=VALUE added to the runtime's environment
 };
 
 // A runtime invocation running in the background. The destructor kills it (and
@@ -127,6 +128,9 @@ unsigned long long caught_signals(pid_t pid);
 std::vector<std::string> mount_snapshot();
 // Every path under dir, relative, recursively, sorted ("" entries excluded).
 std::vector<std::string> dir_listing(const std::string& dir);
+// Every cgroup directory under the test binary's private cgroups (where a
+// container's cgroup goes when its cgroupsPath is empty), sorted.
+std::vector<std::string> cgroup_snapshot();
 // Best effort: removes the empty cgroup directories named name at the top of
 // each hierarchy and under this process's own cgroup (where runc puts a
 // container's cgroup when cgroupsPath is empty). Only for unique names.
@@ -216,12 +220,12 @@ class ContainerTest : public ::testing::Test {
   std::set<pid_t> test_processes();
 
   struct Snapshot {
-    std::vector<std::string> root, dir, mounts;
+    std::vector<std::string> root, dir, mounts, cgroups;
     std::set<pid_t> procs;
   };
   Snapshot snapshot();
   // Expects --root (and the whole test dir, which holds it and the bundles),
-  // /proc/self/mountinfo and the test's processes as in before
+  // /proc/self/mountinfo, the private cgroups and the test's processes as in before
   // (new processes get a few seconds to exit: a runtime may still be reaping).
   void expect_unchanged(const Snapshot& before, const std::string& what);
 

@@ -194,5 +194,31 @@ TEST(Path, UnifiedMirrorOverride) {
     EXPECT_EQ(decode_paths(h, saved).v2, "/init.scope/c1");
 }
 
+// Found by tests/fuzz/cgroup_paths_fuzzer: a host without cgroup hierarchies
+// resolves to no cgroup at all, saved as "" (state.json's "no cgroup"), which
+// is not a saved path to decode.
+TEST(Path, NoHierarchiesIsNoCgroup) {
+    Host h = parse_host("22 1 0:21 / / rw,relatime - ext4 /dev/vda rw\n", "", false);
+    Paths p = resolve_paths(h, "/c1", "c1");
+    EXPECT_TRUE(p.v1.empty());
+    EXPECT_EQ(p.v2, "");
+    EXPECT_EQ(encode_paths(h, p), "");
+}
+
+// Found by tests/fuzz/cgroup_paths_fuzzer: a caller's cgroup from
+// /proc/self/cgroup that is not absolute, or that holds ';', gave resolved
+// paths that did not decode back to the same cgroups.
+TEST(Path, ResolvedPathsAlwaysDecodeBack) {
+    Host odd = parse_host(kHybridMountinfo, "8:pids:8\n", false);
+    Paths p = resolve_paths(odd, "dkr/c1", "c1");
+    for (const auto& v : p.v1) EXPECT_EQ(v.front(), '/') << v;
+    Paths back = decode_paths(odd, encode_paths(odd, p));
+    EXPECT_EQ(back.v1, p.v1);
+    EXPECT_EQ(back.v2, p.v2);
+
+    Host semicolon = parse_host(kHybridMountinfo, "4:memory:/a;b\n", false);
+    EXPECT_NE(error_of([&] { resolve_paths(semicolon, "c1", "c1"); }).find("contains ';'"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace dkr::cgroup

@@ -47,3 +47,11 @@ TEST(MountOptions, KnownListIsSortedAndCoversRuncFeatures) {
         EXPECT_NE(std::find(names.begin(), names.end(), n), names.end()) << n;
     }
 }
+
+// Found by tests/fuzz/mount_options_fuzzer: "rnosuid,rsuid" both set and
+// cleared MOUNT_ATTR_NOSUID; the later option must win, as for the flags.
+TEST(MountOptions, LaterRecursiveAttributeWins) {
+    auto o = parse_mount_options({"rnosuid", "rsuid", "rrw", "rro"});
+    EXPECT_EQ(o.recursive_set, static_cast<uint64_t>(MOUNT_ATTR_RDONLY));
+    EXPECT_EQ(o.recursive_clear, static_cast<uint64_t>(MOUNT_ATTR_NOSUID));
+}

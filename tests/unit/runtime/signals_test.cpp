@@ -37,3 +37,13 @@ TEST(Signals, RejectsUnknownWithQuotedName) {
         }
     }
 }
+
+// Found by tests/fuzz/signal_fuzzer: a negative offset walked out of the
+// real-time range ("RTMAX--2616" was signal 2680, "RTMIN+-3" was SIGSYS).
+TEST(Signals, RealTimeOffsetsStayInRange) {
+    for (const char* bad : {"RTMAX--2616", "sigrtmax--1", "RTMIN+-3", "RTMIN+-0x1", "RTMAX-+1"}) {
+        EXPECT_THROW(parse_signal(bad), dkr::Error) << bad;
+    }
+    EXPECT_EQ(parse_signal("RTMIN+0"), SIGRTMIN);
+    EXPECT_EQ(parse_signal("RTMAX-" + std::to_string(SIGRTMAX - SIGRTMIN)), SIGRTMIN);
+}

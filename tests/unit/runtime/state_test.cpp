@@ -165,3 +165,35 @@ TEST_F(TempRoot, SharedLockFailsWhileAnotherHolderHasItExclusive) {
     ContainerDir other = ContainerDir::open(root_, "c1");
     EXPECT_FALSE(other.try_lock_shared());
 }
+
+TEST_F(TempRoot, CgroupRecordOutlivesACorruptStateFile) {
+    ContainerDir d = ContainerDir::create(root_, "c1");
+    EXPECT_EQ(d.read_cgroup_record(), std::nullopt);
+    const std::string path = "/c1;memory:/user/c1";
+    d.write_cgroup_record(path);
+    d.write_state(sample());
+    sys::write_file_atomic(root_ + "/c1/state.json", "{\"id\":");
+    EXPECT_THROW(d.read_state(), Error);
+    EXPECT_EQ(d.read_cgroup_record(), path);
+}
+
+TEST_F(TempRoot, LockSaysDoesNotExistWhenTheContainerWasReplacedMeanwhile) {
+    ContainerDir old = ContainerDir::create(root_, "c1");
+    old.remove();
+    ContainerDir fresh = ContainerDir::create(root_, "c1");
+    try {
+        old.lock();
+        FAIL() << "locked a deleted container";
+    } catch (const Error& e) {
+        EXPECT_STREQ(e.what(), "container does not exist");
+        EXPECT_EQ(e.code(), ENOENT);
+    }
+    fresh.lock();
+}
+
+TEST_F(TempRoot, NoCgroupMeansNoRecord) {
+    ContainerDir d = ContainerDir::create(root_, "c1");
+    d.write_cgroup_record("");
+    EXPECT_EQ(d.read_cgroup_record(), std::nullopt);
+    EXPECT_TRUE(list_dir_entries(root_ + "/c1").empty());
+}

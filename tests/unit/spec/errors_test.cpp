@@ -90,6 +90,18 @@ TEST(SpecErrors, EmptyInput) {
 
 // Schema
 
+// Found by tests/fuzz/config_fuzzer: {"annotations":{},"annotations":{"":{}}}
+// made dkr crash (a schema error pointer that led nowhere: RapidJSON finds the
+// first of two equal keys). runc would take the last value; dkr refuses.
+TEST(SpecErrors, DuplicateKeysAreRejected) {
+    EXPECT_EQ(error_of(R"({"annotations":{},"annotations":{"":{}}})"),
+              "/b/config.json: /annotations: duplicate key \"annotations\"");
+    EXPECT_EQ(error_of(R"({"process": {"env": [], "args": ["sh"], "args": ["true"]}})"),
+              "/b/config.json: /process/args: duplicate key \"args\"");
+    EXPECT_EQ(error_of(R"({"mounts": [{}, {"type": "bind", "type": "tmpfs"}]})"),
+              "/b/config.json: /mounts/1/type: duplicate key \"type\"");
+}
+
 TEST(SpecErrors, RootMustBeAnObject) {
     EXPECT_EQ(error_of("[]"), "/b/config.json: /: expected type object, found array");
 }
