@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "runtime/cgroup/manager.hpp"
+#include "runtime/exec_options.hpp"
 #include "runtime/log.hpp"
 #include "runtime/state.hpp"
 #include "spec/config.hpp"
@@ -19,8 +20,16 @@ struct CreateOptions {
     std::string id;
     std::string bundle = ".";
     std::string pid_file;
+    std::string console_socket;  // process.terminal: where the pty master goes
     bool no_pivot = false;
-    int preserve_fds = 0;
+    bool no_new_keyring = false;
+    int preserve_fds = 0;        // fds 3.. passed on, after those of $LISTEN_FDS
+};
+
+struct RunOptions {
+    bool detach = false;
+    bool keep = false;          // do not delete the container once it exited
+    bool no_subreaper = false;  // do not reap the processes reparented to dkr
 };
 
 struct ListEntry {
@@ -39,8 +48,11 @@ public:
     // Releases the init; returns once the program has been exec'd (or the init died).
     void start(const std::string& id);
     // create + start; in the foreground waits for the program, removes the
-    // container and returns its exit code (128+N for signal N).
-    int run(const CreateOptions& opts, bool detach);
+    // container (unless keep) and returns its exit code (128+N for signal N).
+    int run(const CreateOptions& opts, const RunOptions& run);
+    // A new process in a running container; in the foreground returns its
+    // exit code, detached 0 once it runs.
+    int exec(const ExecOptions& opts);
 
     std::string state_json(const std::string& id);
     std::vector<ListEntry> list();
@@ -67,9 +79,12 @@ private:
     struct Launch;
     Launch launch(const CreateOptions& opts, bool run_now);
     Status status_of(ContainerDir& dir, const ContainerState& s, bool locked_by_us);
+    // Removes the cgroup and the state dir, then runs the poststop hooks.
     void destroy(ContainerDir& dir, const ContainerState& s);
     // The cgroup of a container that has not stopped, for stats and events.
     std::unique_ptr<cgroup::Manager> running_cgroup(const std::string& id);
+    // Poststart hooks of a container whose program now runs.
+    void run_poststart(const ContainerState& s);
 
     std::string root_;
     const Logger& log_;

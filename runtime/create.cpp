@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,11 +16,15 @@
 
 #include "runtime/cgroup/devices.hpp"
 #include "runtime/cgroup/manager.hpp"
+#include "runtime/console.hpp"
 #include "runtime/error.hpp"
 #include "runtime/fault.hpp"
+#include "runtime/foreground.hpp"
+#include "runtime/hooks.hpp"
 #include "runtime/idmapped_mounts.hpp"
 #include "runtime/init.hpp"
 #include "runtime/launch.hpp"
+#include "runtime/listen_fds.hpp"
 #include "runtime/namespaces.hpp"
 #include "runtime/process_attrs.hpp"
 #include "runtime/procfs.hpp"
@@ -29,6 +34,7 @@
 #include "runtime/sys/file.hpp"
 #include "runtime/sys/process.hpp"
 #include "spec/loader.hpp"
+#include "spec/writer.hpp"
 
 namespace dkr {
 namespace {
@@ -91,6 +97,18 @@ pid_t clone_in_user_namespace(const spec::Linux& linux, int flags, InitMain init
     return init;
 }
 
+// As runc: a terminal needs someone to hold it, and a socket needs a terminal.
+void check_terminal(const spec::Process& p, const CreateOptions& opts, bool foreground) {
+    if (!foreground && p.terminal && opts.console_socket.empty())
+        throw Error("cannot allocate tty if dkr will detach without setting console socket");
+    if ((foreground || !p.terminal) && !opts.console_socket.empty())
+        throw Error("cannot use console socket if dkr will not detach or allocate tty");
+}
+
+HookState creating_state(const ContainerState& s, pid_t pid) {
+    return {s.id, "creating", pid, s.bundle, s.annotations};
+}
+
 }  // namespace
 
 Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
@@ -104,6 +122,8 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
     if (!linux.find_namespace("mount"))
         throw Error(config_file + ": /linux/namespaces: a mount namespace is required");
     check_sysctl_namespaces(linux, config_file);
+    check_terminal(*config.process, opts, run_now);
+    const spec::Hooks hooks = config.hooks.value_or(spec::Hooks{});
 
     Launch l;
     l.dir = std::make_unique<ContainerDir>(ContainerDir::create(root_, opts.id));
@@ -116,6 +136,15 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
         l.state.rootfs = rootfs;
         l.state.created = rfc3339_now();
         l.state.annotations = config.annotations;
+        if (config.hooks) l.state.hooks_json = spec::to_json(hooks);
+        // exec starts from the process as configured, without what is added below for the init.
+        l.state.process_json = spec::to_json(*config.process);
+        l.state.no_new_keyring = opts.no_new_keyring;
+        if (linux.seccomp) {
+            l.state.seccomp = true;
+            l.state.seccomp_flags = linux.seccomp->flags;
+            l.state.seccomp_notify = security::seccomp_uses_notify(*linux.seccomp);
+        }
         cg = cgroup::make_manager(linux.cgroups_path, opts.id, systemd_cgroup_);
         l.state.cgroup_path = cg->path();
         // Recorded before anything else is made, so that delete --force finds it all.
@@ -135,18 +164,47 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
             throw sys_error("mkfifo", sys::join(l.dir->path(), kExecFifo), errno);
         DKR_FAULT_POINT("create-after-fifo");
 
-        std::string bpf;
-        try {
-            if (linux.seccomp)
-                bpf = security::compiled_filter_cached(*linux.seccomp,
-                                                       sys::join(root_, std::string(kCacheDir) + "/seccomp"));
-        } catch (const Error& e) {
-            throw Error(config_file + ": " + e.what(), e.code());  // its messages name the JSON pointer
+        int keep_fds = listen_fds();
+        if (keep_fds > 0) {
+            auto env = listen_fds_env(keep_fds);
+            config.process->env.insert(config.process->env.end(), env.begin(), env.end());
+        }
+        keep_fds += opts.preserve_fds;
+        if (std::string host = notify_socket_host(); !host.empty()) {
+            add_notify_socket(config, l.dir->path());
+            if (run_now) l.notify = std::make_unique<NotifySocket>(l.dir->path(), host);
+        }
+
+        SeccompProgram seccomp;
+        if (linux.seccomp) {
+            try {
+                seccomp.bpf = security::compiled_filter_cached(*linux.seccomp,
+                                                               sys::join(root_, std::string(kCacheDir) + "/seccomp"));
+            } catch (const Error& e) {
+                throw Error(config_file + ": " + e.what(), e.code());  // its messages name the JSON pointer
+            }
+            seccomp.flags = l.state.seccomp_flags;
+            seccomp.notify = l.state.seccomp_notify;
+            sys::write_file_atomic(sys::join(l.dir->path(), kSeccompFile), seccomp.bpf);
+        }
+
+        sys::Fd console;
+        if (config.process->terminal) {
+            if (run_now) {
+                int fds[2];
+                if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
+                    throw sys_error("socketpair", "console", errno);
+                l.console = sys::Fd(fds[0]);
+                console = sys::Fd(fds[1]);
+            } else {
+                console = connect_console_socket(opts.console_socket);
+            }
         }
 
         LsmExec lsm = lsm_exec_labels(*config.process, log_);
         IdmappedMounts idmapped = prepare_idmapped_mounts(config, bundle);
         auto [parent_end, child_end] = make_sync_pair();
+        ChildNamespaces runtime_namespaces(linux);
         const spec::Namespace* userns = linux.find_namespace("user");
         bool new_userns = userns && userns->path.empty();
         // v1 hierarchies: the init joins them itself (cgroup::join_self).
@@ -158,14 +216,23 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
         if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw sys_error("prctl", "PR_SET_DUMPABLE", errno);
         auto init_main = [&]() {
             parent_end.reset();
-            if (run_now) {
-                sigset_t none;
-                sigemptyset(&none);
-                ::sigprocmask(SIG_SETMASK, &none, nullptr);
-            }
-            InitContext ctx{config, bundle, rootfs, child_end.get(), l.dir->fd(), opts.no_pivot,
-                            userns != nullptr, opts.preserve_fds, std::move(bpf), std::move(lsm), &idmapped,
-                            std::move(cgroup_tasks)};
+            l.console.reset();
+            if (run_now) unblock_signals();
+            InitContext ctx{.config = config,
+                            .id = opts.id,
+                            .bundle = bundle,
+                            .rootfs = rootfs,
+                            .sync_fd = child_end.get(),
+                            .state_dir_fd = l.dir->fd(),
+                            .console_fd = console.get(),
+                            .no_pivot = opts.no_pivot,
+                            .in_user_ns = userns != nullptr,
+                            .new_keyring = !opts.no_new_keyring,
+                            .preserve_fds = keep_fds,
+                            .seccomp = std::move(seccomp),
+                            .lsm = std::move(lsm),
+                            .idmapped = &idmapped,
+                            .cgroup_tasks = std::move(cgroup_tasks)};
             container_init(ctx);
         };
         if (userns && !userns->path.empty()) {
@@ -176,6 +243,8 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
             if (child == 0) init_main();
         }
         child_end.reset();
+        console.reset();
+        runtime_namespaces.restore();
         l.sync = std::move(parent_end);
         DKR_FAULT_POINT("create-after-clone");
         cgroup_tasks.clear();
@@ -185,7 +254,7 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
             // clone3 without CLONE_INTO_CGROUP (Linux < 5.7, or the helper's
             // clone for a user namespace joined by path): the slow way, for all hierarchies.
             if (!into_cgroup && cg->clone_into_fd() >= 0) cg->add_process(child);
-            sync_send(l.sync.get(), SyncMsg::Go);
+            sync_send(l.sync.get(), SyncMsg::Go, std::to_string(child));
         } catch (const Error&) {
             // Each of these fails once the init has gone: what it said before
             // going, or else that it went, is the news.
@@ -193,15 +262,24 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
             if (!said) throw;
             throw Error(said->first == SyncMsg::Error ? said->second : "container init exited during setup");
         }
-        SyncMsgWithFd reply = sync_recv_fd(l.sync.get());
-        if (reply.type == SyncMsg::SeccompFd && reply.fd) {
-            ContainerState creating = l.state;
-            creating.pid = child;
-            send_to_seccomp_agent(*linux.seccomp, reply.fd.get(), creating, child);
-            reply = sync_recv_fd(l.sync.get());
+        for (;;) {
+            SyncMsgWithFd reply = sync_recv_fd(l.sync.get());
+            if (reply.type == SyncMsg::Ready) break;
+            if (reply.type == SyncMsg::Error) throw Error(reply.payload);
+            if (reply.type == SyncMsg::SeccompFd && reply.fd) {
+                ContainerState creating = l.state;
+                creating.pid = child;
+                send_to_seccomp_agent(*linux.seccomp, reply.fd.get(), creating, child);
+            } else if (reply.type == SyncMsg::Hooks) {
+                // The init's namespaces exist and its mounts are made; the runtime's hooks run here.
+                std::string state = hook_state_json(creating_state(l.state, child));
+                run_hooks("prestart", hooks.prestart, state, bundle);
+                run_hooks("createRuntime", hooks.create_runtime, state, bundle);
+                sync_send(l.sync.get(), SyncMsg::HooksDone);
+            } else {
+                throw Error("container init exited during setup");
+            }
         }
-        if (reply.type == SyncMsg::Error) throw Error(reply.payload);
-        if (reply.type != SyncMsg::Ready) throw Error("container init exited during setup");
         DKR_FAULT_POINT("create-after-ready");
 
         log_.debug("container " + opts.id + ": init " + std::to_string(child) + " is set up");
@@ -233,6 +311,9 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
             if (cg) cg->destroy();
         });
         undo([&] { l.dir->remove(); });
+        // As after a delete: the spec's lifecycle goes on with the poststop hooks.
+        run_hooks_warn("poststop", hooks.poststop, hook_state_json({opts.id, "stopped", 0, bundle, config.annotations}),
+                       bundle, log_);
         throw;
     }
 }

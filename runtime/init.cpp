@@ -1,23 +1,23 @@
 #include "runtime/init.hpp"
 
 #include <fcntl.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "runtime/cgroup/manager.hpp"
+#include "runtime/console.hpp"
 #include "runtime/error.hpp"
 #include "runtime/fault.hpp"
+#include "runtime/hooks.hpp"
+#include "runtime/keyring.hpp"
 #include "runtime/namespaces.hpp"
 #include "runtime/process.hpp"
 #include "runtime/process_attrs.hpp"
 #include "runtime/rootfs.hpp"
-#include "runtime/security/capabilities.hpp"
 #include "runtime/security/safe_path.hpp"
-#include "runtime/security/seccomp.hpp"
 #include "runtime/state.hpp"
 #include "runtime/sync.hpp"
 #include "runtime/sys/file.hpp"
@@ -37,29 +37,25 @@ void set_names(const spec::Config& config) {
     }
 }
 
-// process.cwd, resolved inside the new root (never through a magic link such
-// as /proc/self/fd/N: CVE-2024-21626), created when missing as runc does.
-void enter_cwd(const std::string& cwd) {
-    sys::Fd root = sys::open_file("/", O_PATH | O_DIRECTORY);
-    sys::Fd dir = security::mkdir_all_in_root(root.get(), cwd, 0755);
-    if (::fchdir(dir.get()) < 0) throw sys_error("chdir", cwd, errno);
-    security::check_cwd_inside();
-}
-
-std::vector<char*> c_strings(std::vector<std::string>& v) {
-    std::vector<char*> out;
-    for (auto& s : v) out.push_back(s.data());
-    out.push_back(nullptr);
-    return out;
-}
-
 // Blocks until `dkr start` opens the fifo for reading, then tells it so by
 // writing a byte. The fd stays open (CLOEXEC) until exec, so start sees EOF
-// exactly when the program has replaced the init.
+// exactly when the program has replaced the init; anything written after
+// the byte is an error that start reports.
 sys::Fd wait_for_start(int state_dir_fd) {
     sys::Fd fifo = sys::open_at(state_dir_fd, kExecFifo, O_WRONLY);
     sys::write_all(fifo.get(), "0", kExecFifo);
     return fifo;
+}
+
+// The console: a pty of the container's devpts, its master to whoever holds
+// the terminal, its slave on /dev/console and as our stdio.
+void setup_console(const InitContext& ctx) {
+    sys::Fd root = sys::open_file("/", O_PATH | O_DIRECTORY);
+    Pty pty = open_pty(root.get(), ctx.config.process->console_size);
+    mount_console(root.get(), pty.slave.get());
+    send_console(ctx.console_fd, pty.master.get());
+    ::close(ctx.console_fd);
+    use_as_terminal(pty.slave.get());
 }
 
 void setup_and_exec(InitContext& ctx) {
@@ -68,10 +64,14 @@ void setup_and_exec(InitContext& ctx) {
     const spec::Process& proc = *config.process;
     const spec::Linux empty_linux;
     const spec::Linux& linux = config.linux ? *config.linux : empty_linux;
+    const spec::Hooks hooks = config.hooks.value_or(spec::Hooks{});
 
     DKR_FAULT_POINT("init-after-clone");
-    auto [msg, payload] = sync_recv(ctx.sync_fd);
+    auto [msg, pid_text] = sync_recv(ctx.sync_fd);
     if (msg != SyncMsg::Go) ::_exit(1);
+    // What hooks read on stdin: the pid is the one the host sees.
+    HookState hook_state{ctx.id, "creating", static_cast<pid_t>(std::atoi(pid_text.c_str())), ctx.bundle,
+                         config.annotations};
 
     join_namespaces(linux, false);
     if (ctx.in_user_ns) {
@@ -80,6 +80,7 @@ void setup_and_exec(InitContext& ctx) {
             throw sys_error("become root in the user namespace", "", errno);
     }
     unshare_cgroup_namespace(linux);
+    if (ctx.new_keyring) join_session_keyring(ctx.id);
     set_names(config);
     apply_process_attrs(proc, linux);
 
@@ -95,54 +96,50 @@ void setup_and_exec(InitContext& ctx) {
     {
         RootfsContext rc{config, ctx.bundle, ctx.rootfs, ctx.in_user_ns, ctx.idmapped};
         sys::Fd root = prepare_rootfs(rc);
+        if (!hooks.prestart.empty() || !hooks.create_runtime.empty()) {
+            sync_send(ctx.sync_fd, SyncMsg::Hooks);
+            auto [done, unused] = sync_recv(ctx.sync_fd);
+            if (done != SyncMsg::HooksDone) ::_exit(1);
+        }
+        // In the container's namespaces, before the root switch: paths resolve on the host.
+        run_hooks("createContainer", hooks.create_container, hook_state_json(hook_state), ctx.rootfs);
         switch_root(root.get(), ctx.no_pivot);
     }
+    if (proc.terminal) setup_console(ctx);
     finish_rootfs(config, std::move(devnull_tree));
     DKR_FAULT_POINT("init-after-mounts");
 
-    apply_rlimits(proc.rlimits);
-    if (proc.capabilities) {
-        if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) throw sys_error("prctl", "PR_SET_KEEPCAPS", errno);
-        security::drop_bounding_set(*proc.capabilities);
-    }
-    switch_user(proc.user);
-    if (proc.capabilities) security::apply_capabilities(*proc.capabilities);
-    ::umask(proc.user.umask.value_or(022));
-    enter_cwd(proc.cwd.empty() ? "/" : proc.cwd);
-
-    std::vector<std::string> env = process_env(proc);
-    std::vector<std::string> args = proc.args;
-    std::string path = find_executable(args[0], env);
-
-    apply_lsm_exec(ctx.lsm);
-    if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        throw sys_error("prctl", "PR_SET_NO_NEW_PRIVS", errno);
-    if (!ctx.seccomp_bpf.empty()) {
-        const spec::Seccomp& sc = *linux.seccomp;
-        sys::Fd listener = security::load_filter(ctx.seccomp_bpf, sc.flags, security::seccomp_uses_notify(sc));
-        // The parent hands it to the agent at listenerPath; the program must not inherit it.
-        if (listener) sync_send_fd(ctx.sync_fd, SyncMsg::SeccompFd, listener.get());
+    PreparedProcess prepared = prepare_process(proc, ctx.lsm, ctx.seccomp, true);
+    // The parent hands it to the agent at listenerPath; the program must not inherit it.
+    if (prepared.seccomp_listener) {
+        sync_send_fd(ctx.sync_fd, SyncMsg::SeccompFd, prepared.seccomp_listener.get());
+        prepared.seccomp_listener.reset();
     }
 
     DKR_FAULT_POINT("init-before-ready");
     sync_send(ctx.sync_fd, SyncMsg::Ready);
     auto [next, unused] = sync_recv(ctx.sync_fd);
-    sys::Fd fifo;
+    hook_state.status = "created";
+    const std::string cwd = proc.cwd.empty() ? "/" : proc.cwd;
     if (next == SyncMsg::Created) {
-        // The parent is gone once create returns; nothing more to tell it.
+        // The parent is gone once create returns: a failure from here on goes to `start`.
         ::close(ctx.sync_fd);
         DKR_FAULT_POINT("init-before-fifo");
-        fifo = wait_for_start(state_dir.get());
-    } else if (next != SyncMsg::StartNow) {
-        ::_exit(1);
+        sys::Fd fifo = wait_for_start(state_dir.get());
+        state_dir.reset();
+        try {
+            run_hooks("startContainer", hooks.start_container, hook_state_json(hook_state), cwd);
+            exec_prepared(prepared, ctx.preserve_fds);
+        } catch (const Error& e) {
+            ssize_t ignored = ::write(fifo.get(), e.what(), std::strlen(e.what()));
+            (void)ignored;
+            ::_exit(127);
+        }
     }
+    if (next != SyncMsg::StartNow) ::_exit(1);
     state_dir.reset();
-
-    // Only stdio and the fds the caller asked to pass survive exec.
-    security::mark_cloexec_from(3 + ctx.preserve_fds);
-    std::vector<char*> argv = c_strings(args), envp = c_strings(env);
-    ::execve(path.c_str(), argv.data(), envp.data());
-    throw sys_error("exec", path, errno);
+    run_hooks("startContainer", hooks.start_container, hook_state_json(hook_state), cwd);
+    exec_prepared(prepared, ctx.preserve_fds);
 }
 
 }  // namespace
@@ -153,13 +150,7 @@ void container_init(InitContext& ctx) noexcept {
     } catch (const std::exception& e) {
         // Still attached (run mode, or before Ready): the parent prints it.
         // Otherwise the container's stderr is the only place left to say it.
-        try {
-            sync_send(ctx.sync_fd, SyncMsg::Error, e.what());
-        } catch (...) {
-            std::string line = std::string("dkr init: ") + e.what() + "\n";
-            ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
-            (void)ignored;
-        }
+        sync_fail(ctx.sync_fd, e.what());
     }
     ::_exit(127);
 }

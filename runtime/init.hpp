@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "runtime/idmapped_mounts.hpp"
+#include "runtime/process.hpp"
 #include "runtime/process_attrs.hpp"
 #include "runtime/sys/fd.hpp"
 #include "spec/config.hpp"
@@ -15,21 +16,25 @@ namespace dkr {
 
 struct InitContext {
     const spec::Config& config;
-    std::string bundle;       // absolute
-    std::string rootfs;       // absolute
-    int sync_fd = -1;         // the child's end of the sync socketpair
-    int state_dir_fd = -1;    // --root/ID: the exec fifo is opened relative to it
+    std::string id;
+    std::string bundle;        // absolute
+    std::string rootfs;        // absolute
+    int sync_fd = -1;          // the child's end of the sync socketpair
+    int state_dir_fd = -1;     // --root/ID: the exec fifo is opened relative to it
+    int console_fd = -1;       // process.terminal: the pty master goes here
     bool no_pivot = false;
-    bool in_user_ns = false;  // new or joined: the init becomes its root to set up
-    int preserve_fds = 0;     // fds 3 .. 3+N-1 are passed to the program
-    std::string seccomp_bpf;  // compiled filter; empty: none
-    LsmExec lsm;              // labels to exec into (empty where the host lacks the LSM)
+    bool in_user_ns = false;   // new or joined: the init becomes its root to set up
+    bool new_keyring = true;
+    int preserve_fds = 0;      // fds 3 .. 3+N-1 are passed to the program
+    SeccompProgram seccomp;
+    LsmExec lsm;               // labels to exec into (empty where the host lacks the LSM)
     const IdmappedMounts* idmapped = nullptr;  // detached idmapped mounts made by the parent
     std::vector<sys::Fd> cgroup_tasks;  // v1 `tasks` files to join (cgroup::join_self)
 };
 
 // Never returns: execs the program or _exits. Setup errors go to the parent
-// over the sync socket, one line each.
+// over the sync socket, one line each; a failing startContainer hook after
+// `create` goes to `start` through the exec fifo.
 [[noreturn]] void container_init(InitContext& ctx) noexcept;
 
 }  // namespace dkr

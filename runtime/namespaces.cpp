@@ -135,4 +135,34 @@ void write_id_mappings(pid_t pid, const spec::Linux& linux) {
     }
 }
 
+ChildNamespaces::ChildNamespaces(const spec::Linux& linux) {
+    const spec::Namespace* pid = linux.find_namespace("pid");
+    if (pid && !pid->path.empty()) pid_ = sys::open_file("/proc/self/ns/pid", O_RDONLY);
+    if (linux.find_namespace("time")) time_ = sys::open_file("/proc/self/ns/time", O_RDONLY);
+}
+
+void ChildNamespaces::restore() {
+    if (pid_ && ::setns(pid_.get(), CLONE_NEWPID) < 0) throw sys_error("return to", "our pid namespace", errno);
+    if (time_ && ::setns(time_.get(), CLONE_NEWTIME) < 0) throw sys_error("return to", "our time namespace", errno);
+    pid_.reset();
+    time_.reset();
+}
+
+int foreign_namespaces(pid_t pid) {
+    std::string proc = "/proc/" + std::to_string(pid) + "/ns/";
+    int flags = 0;
+    for (const auto& t : kTypes) {
+        struct stat theirs, ours;
+        std::string self = std::string("/proc/self/ns/") + t.proc;
+        if (::stat(self.c_str(), &ours) < 0) continue;  // a type this kernel does not have
+        if (::stat((proc + t.proc).c_str(), &theirs) < 0) throw sys_error("stat", proc + t.proc, errno);
+        if (theirs.st_ino != ours.st_ino || theirs.st_dev != ours.st_dev) flags |= t.flag;
+    }
+    return flags;
+}
+
+void join_process_namespaces(int pidfd, int flags) {
+    if (flags != 0 && ::setns(pidfd, flags) < 0) throw sys_error("join the container's namespaces", "", errno);
+}
+
 }  // namespace dkr

@@ -1,8 +1,11 @@
 // OCI namespace types <-> clone flags, and joining existing namespaces.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 
+#include "runtime/sys/fd.hpp"
 #include "spec/config.hpp"
 
 namespace dkr {
@@ -41,5 +44,26 @@ void check_sysctl_namespaces(const spec::Linux& linux, const std::string& config
 
 // Parent side, after the clone: /proc/PID/{uid,gid}_map of a new user namespace.
 void write_id_mappings(pid_t pid, const spec::Linux& linux);
+
+// The pid and time namespaces the parent sets for its children before the
+// clone (join_namespaces with pid_and_time, prepare_time_namespace): saved
+// before, restored after, so that what the parent forks later (hooks) runs
+// in the runtime's own namespaces. Does nothing for a config that sets neither.
+class ChildNamespaces {
+public:
+    explicit ChildNamespaces(const spec::Linux& linux);
+    void restore();
+
+private:
+    sys::Fd pid_, time_;
+};
+
+// CLONE_NEW* of each namespace of process `pid` that is not ours: the ones
+// `exec` joins. Every type the kernel has is compared, user and cgroup included.
+int foreign_namespaces(pid_t pid);
+
+// setns(pidfd, flags): joins those namespaces of the process at once (user
+// first, as the kernel orders it). pid and time apply to our children only.
+void join_process_namespaces(int pidfd, int flags);
 
 }  // namespace dkr

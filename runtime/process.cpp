@@ -1,6 +1,8 @@
 #include "runtime/process.hpp"
 
+#include <fcntl.h>
 #include <grp.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,6 +12,10 @@
 #include <fstream>
 
 #include "runtime/error.hpp"
+#include "runtime/security/capabilities.hpp"
+#include "runtime/security/safe_path.hpp"
+#include "runtime/security/seccomp.hpp"
+#include "runtime/sys/file.hpp"
 
 namespace dkr {
 namespace {
@@ -41,6 +47,16 @@ constexpr RlimitName kRlimits[] = {
     {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},   {"RLIMIT_RTTIME", RLIMIT_RTTIME},
     {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING}, {"RLIMIT_STACK", RLIMIT_STACK},
 };
+
+// process.cwd, resolved inside the root (never through a magic link such as
+// /proc/self/fd/N: CVE-2024-21626).
+void enter_cwd(const std::string& cwd, bool create) {
+    sys::Fd root = sys::open_file("/", O_PATH | O_DIRECTORY);
+    sys::Fd dir = create ? security::mkdir_all_in_root(root.get(), cwd, 0755)
+                         : security::open_in_root(root.get(), cwd, O_PATH | O_DIRECTORY);
+    if (::fchdir(dir.get()) < 0) throw sys_error("chdir", cwd, errno);
+    security::check_cwd_inside();
+}
 
 }  // namespace
 
@@ -110,6 +126,47 @@ void apply_rlimits(const std::vector<spec::Rlimit>& rlimits) {
         struct rlimit lim = {r.soft, r.hard};
         if (::setrlimit(resource, &lim) < 0) throw sys_error("setrlimit", r.type, errno);
     }
+}
+
+PreparedProcess prepare_process(const spec::Process& p, const LsmExec& lsm, const SeccompProgram& seccomp,
+                                bool create_cwd) {
+    apply_rlimits(p.rlimits);
+    if (p.capabilities) {
+        if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) throw sys_error("prctl", "PR_SET_KEEPCAPS", errno);
+        security::drop_bounding_set(*p.capabilities);
+    }
+    switch_user(p.user);
+    if (p.capabilities) security::apply_capabilities(*p.capabilities);
+    ::umask(p.user.umask.value_or(022));
+    try {
+        enter_cwd(p.cwd.empty() ? "/" : p.cwd, create_cwd);
+    } catch (...) {
+        rethrow_with("cwd " + p.cwd);
+    }
+
+    PreparedProcess out{"", p.args, process_env(p), {}};
+    out.path = find_executable(out.args[0], out.env);
+
+    apply_lsm_exec(lsm);
+    if (p.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        throw sys_error("prctl", "PR_SET_NO_NEW_PRIVS", errno);
+    if (!seccomp.bpf.empty()) out.seccomp_listener = security::load_filter(seccomp.bpf, seccomp.flags, seccomp.notify);
+    return out;
+}
+
+void exec_prepared(PreparedProcess& p, int keep_fds) {
+    // Only stdio and the fds the caller asked to pass survive exec.
+    security::mark_cloexec_from(3 + keep_fds);
+    std::vector<char*> argv = c_strings(p.args), envp = c_strings(p.env);
+    ::execve(p.path.c_str(), argv.data(), envp.data());
+    throw sys_error("exec", p.path, errno);
+}
+
+std::vector<char*> c_strings(std::vector<std::string>& v) {
+    std::vector<char*> out;
+    for (auto& s : v) out.push_back(s.data());
+    out.push_back(nullptr);
+    return out;
 }
 
 }  // namespace dkr

@@ -1,10 +1,12 @@
 // The container process's identity, environment and program, set up inside
-// the container root just before exec.
+// the container root just before exec (by the init and by `exec`).
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "runtime/process_attrs.hpp"
+#include "runtime/sys/fd.hpp"
 #include "spec/config.hpp"
 
 namespace dkr {
@@ -24,5 +26,34 @@ std::vector<std::string> process_env(const spec::Process& p);
 void switch_user(const spec::User& user);
 
 void apply_rlimits(const std::vector<spec::Rlimit>& rlimits);
+
+// A compiled seccomp filter (security/seccomp.hpp) and how to load it.
+struct SeccompProgram {
+    std::string bpf;  // empty: no filter
+    std::vector<std::string> flags;
+    bool notify = false;
+};
+
+// The program, found while the caller was still in the container root with
+// the process's identity.
+struct PreparedProcess {
+    std::string path;
+    std::vector<std::string> args, env;
+    sys::Fd seccomp_listener;  // SCMP_ACT_NOTIFY: the notify fd, for the agent at listenerPath
+};
+
+// The last steps in the container before exec, shared by the init and
+// `exec`, in the order capabilities.hpp requires: rlimits, bounding set,
+// user, capabilities, umask, cwd (made when missing with create_cwd, as
+// runc's init does; exec needs it to exist), the program's lookup, the LSM
+// label to exec into, no_new_privs and the seccomp filter last.
+PreparedProcess prepare_process(const spec::Process& p, const LsmExec& lsm, const SeccompProgram& seccomp,
+                                bool create_cwd);
+
+// Marks every fd from 3 + keep_fds close-on-exec, then execve. Throws if the exec fails.
+[[noreturn]] void exec_prepared(PreparedProcess& p, int keep_fds);
+
+// NULL-terminated pointers into `v`, for execve.
+std::vector<char*> c_strings(std::vector<std::string>& v);
 
 }  // namespace dkr

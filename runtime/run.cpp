@@ -1,64 +1,49 @@
 // run: create + start, then wait in the foreground and forward signals.
 #include "runtime/container.hpp"
 
-#include <signal.h>
-#include <sys/signalfd.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include <cerrno>
 
+#include "runtime/console.hpp"
 #include "runtime/error.hpp"
+#include "runtime/foreground.hpp"
 #include "runtime/launch.hpp"
 #include "runtime/sync.hpp"
 
 namespace dkr {
-namespace {
 
-int exit_code(int status) {
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-    return 255;
-}
-
-// Signals the parent forwards to the container process in `run`.
-constexpr int kForwarded[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM, SIGCONT, SIGWINCH};
-
-}  // namespace
-
-int Runtime::run(const CreateOptions& opts, bool detach) {
-    if (detach) {
+int Runtime::run(const CreateOptions& opts, const RunOptions& run) {
+    if (run.detach) {
         create(opts);
         start(opts.id);
         return 0;
     }
-    sigset_t forwarded, old;
-    sigemptyset(&forwarded);
-    for (int s : kForwarded) sigaddset(&forwarded, s);
-    sigaddset(&forwarded, SIGCHLD);
-    ::sigprocmask(SIG_BLOCK, &forwarded, &old);
+    // Processes orphaned in the container (when it shares our pid
+    // namespace) come to us, and are reaped, instead of going to PID 1.
+    if (!run.no_subreaper && ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+        throw sys_error("prctl", "PR_SET_CHILD_SUBREAPER", errno);
+    ForwardedSignals signals;
     Launch l = launch(opts, true);
     ContainerState state = l.state;
     // Until exec the init may still report a failure on the sync socket.
     auto [msg, text] = sync_recv(l.sync.get());
     l.dir.reset();  // releases the lock: other commands may now act on the container
-    int status = 0;
     if (msg == SyncMsg::Error) {
-        ::waitpid(l.pid, &status, 0);
+        ::waitpid(l.pid, nullptr, 0);
         ContainerDir dir = ContainerDir::open(root_, opts.id);
         destroy(dir, state);
         throw Error(text);
     }
-    sys::Fd sfd(::signalfd(-1, &forwarded, SFD_CLOEXEC));
-    if (!sfd) throw sys_error("signalfd", "", errno);
-    for (;;) {
-        pid_t r = ::waitpid(l.pid, &status, WNOHANG);
-        if (r == l.pid) break;
-        struct signalfd_siginfo si;
-        ssize_t n = ::read(sfd.get(), &si, sizeof si);
-        if (n == static_cast<ssize_t>(sizeof si) && si.ssi_signo != SIGCHLD)
-            ::kill(l.pid, static_cast<int>(si.ssi_signo));
-    }
-    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    run_poststart(state);
+    Foreground fg;
+    fg.pid = l.pid;
+    fg.notify = l.notify.get();
+    fg.reap_all = !run.no_subreaper;
+    if (l.console) fg.pty_master = recv_console(l.console.get());
+    int code = wait_foreground(fg, signals);
+    if (run.keep) return code;
     try {
         ContainerDir dir = ContainerDir::open(root_, opts.id);
         dir.lock();
@@ -66,7 +51,7 @@ int Runtime::run(const CreateOptions& opts, bool detach) {
     } catch (const Error& e) {
         log_.warn(std::string("remove container after run: ") + e.what());
     }
-    return exit_code(status);
+    return code;
 }
 
 }  // namespace dkr

@@ -6,11 +6,15 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <memory>
 
 #include "runtime/error.hpp"
 #include "runtime/fault.hpp"
+#include "runtime/hooks.hpp"
+#include "runtime/notify_socket.hpp"
 #include "runtime/sys/file.hpp"
 #include "runtime/sys/process.hpp"
+#include "spec/loader.hpp"
 
 namespace dkr {
 namespace {
@@ -37,9 +41,14 @@ void Runtime::start(const std::string& id) {
     sys::Fd fifo = sys::open_at(dir.fd(), kExecFifo, O_RDONLY | O_NONBLOCK);
     sys::Fd pidfd = sys::open_pidfd(s.pid);
     if (!pidfd) throw Error("cannot start a container that has stopped");
+    // Bound before the program can run, so that its READY cannot be missed.
+    std::unique_ptr<NotifySocket> notify;
+    if (std::string host = notify_socket_host(); !host.empty())
+        notify = std::make_unique<NotifySocket>(dir.path(), host);
     // The init writes one byte once it sees us, then execs, which closes its
-    // end: EOF after the byte means the program is running.
-    bool released = false;
+    // end: EOF after the byte means the program is running. What comes after
+    // the byte is the init's error (a startContainer hook failed, say).
+    std::string got;
     for (;;) {
         struct pollfd p[2] = {{fifo.get(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
         if (::poll(p, 2, -1) < 0) {
@@ -47,27 +56,37 @@ void Runtime::start(const std::string& id) {
             throw sys_error("poll", kExecFifo, errno);
         }
         if (p[0].revents) {
-            char buf[16];
+            char buf[4096];
             ssize_t n = ::read(fifo.get(), buf, sizeof buf);
-            if (n > 0 && !released) {
+            if (n > 0 && got.empty()) {
                 // The init has its end open, so the name can go. It goes now,
                 // not after the exec: should this command die from here on,
                 // the container reads as running, never as created.
-                released = true;
                 unlink_fifo(dir);
                 DKR_FAULT_POINT("start-after-release");
             }
+            if (n > 0) got.append(buf, static_cast<size_t>(n));
             if (n == 0) break;
             if (n < 0 && errno != EAGAIN && errno != EINTR) throw sys_error("read", kExecFifo, errno);
             continue;
         }
         if (p[1].revents) break;
     }
-    if (!released) {
+    if (got.empty()) {
         unlink_fifo(dir);
         throw Error("cannot start a container that has stopped");
     }
+    if (got.size() > 1) throw Error(got.substr(1));
     log_.debug("container " + id + ": program started");
+    run_poststart(s);
+    if (notify) notify->wait_ready(s.pid, pidfd.get());
+}
+
+void Runtime::run_poststart(const ContainerState& s) {
+    if (s.hooks_json.empty()) return;
+    spec::Hooks hooks = spec::parse_hooks(s.hooks_json, sys::join(sys::join(root_, s.id), kStateFile));
+    run_hooks_warn("poststart", hooks.poststart, hook_state_json({s.id, "running", s.pid, s.bundle, s.annotations}),
+                   s.bundle, log_);
 }
 
 }  // namespace dkr

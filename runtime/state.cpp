@@ -117,6 +117,32 @@ uint64_t get_uint(const rapidjson::Value& obj, const char* key, const std::strin
     return v.GetUint64();
 }
 
+bool get_bool(const rapidjson::Value& obj, const char* key, const std::string& path) {
+    const auto& v = member(obj, key, path);
+    if (!v.IsBool()) throw Error(path + ": corrupt state: \"" + key + "\" is not a boolean");
+    return v.GetBool();
+}
+
+// Config parts kept verbatim (as JSON text), or null when the config has none.
+template <typename Writer>
+void write_raw_object(Writer& w, const char* key, const std::string& json) {
+    w.Key(key);
+    if (json.empty())
+        w.Null();
+    else
+        w.RawValue(json.c_str(), json.size(), rapidjson::kObjectType);
+}
+
+std::string get_raw_object(const rapidjson::Value& obj, const char* key, const std::string& path) {
+    const auto& v = member(obj, key, path);
+    if (v.IsNull()) return {};
+    if (!v.IsObject()) throw Error(path + ": corrupt state: \"" + key + "\" is not an object");
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    v.Accept(w);
+    return std::string(buf.GetString(), buf.GetSize());
+}
+
 }  // namespace
 
 std::string state_to_json(const ContainerState& s) {
@@ -133,12 +159,23 @@ std::string state_to_json(const ContainerState& s) {
     write_str(w, "created", s.created);
     write_str(w, "cgroup_path", s.cgroup_path);
     write_string_map(w, "annotations", s.annotations);
-    // Kept verbatim: poststop hooks run at delete, when the bundle may be gone.
-    w.Key("hooks");
-    if (s.hooks_json.empty())
+    write_raw_object(w, "hooks", s.hooks_json);
+    write_raw_object(w, "process", s.process_json);
+    w.Key("seccomp");
+    if (s.seccomp) {
+        w.StartObject();
+        w.Key("flags");
+        w.StartArray();
+        for (const auto& f : s.seccomp_flags) w.String(f.c_str(), static_cast<rapidjson::SizeType>(f.size()));
+        w.EndArray();
+        w.Key("notify");
+        w.Bool(s.seccomp_notify);
+        w.EndObject();
+    } else {
         w.Null();
-    else
-        w.RawValue(s.hooks_json.c_str(), s.hooks_json.size(), rapidjson::kObjectType);
+    }
+    w.Key("no_new_keyring");
+    w.Bool(s.no_new_keyring);
     w.EndObject();
     return std::string(buf.GetString(), buf.GetSize());
 }
@@ -165,15 +202,22 @@ ContainerState state_from_json(const std::string& json, const std::string& path)
         if (!m.value.IsString()) throw Error(path + ": corrupt state: annotation is not a string");
         s.annotations.emplace(m.name.GetString(), m.value.GetString());
     }
-    const auto& hooks = member(doc, "hooks", path);
-    if (hooks.IsObject()) {
-        rapidjson::StringBuffer buf;
-        rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-        hooks.Accept(w);
-        s.hooks_json.assign(buf.GetString(), buf.GetSize());
-    } else if (!hooks.IsNull()) {
-        throw Error(path + ": corrupt state: \"hooks\" is not an object");
+    s.hooks_json = get_raw_object(doc, "hooks", path);
+    s.process_json = get_raw_object(doc, "process", path);
+    const auto& seccomp = member(doc, "seccomp", path);
+    if (seccomp.IsObject()) {
+        s.seccomp = true;
+        const auto& flags = member(seccomp, "flags", path);
+        if (!flags.IsArray()) throw Error(path + ": corrupt state: \"seccomp.flags\" is not an array");
+        for (const auto& f : flags.GetArray()) {
+            if (!f.IsString()) throw Error(path + ": corrupt state: a seccomp flag is not a string");
+            s.seccomp_flags.emplace_back(f.GetString(), f.GetStringLength());
+        }
+        s.seccomp_notify = get_bool(seccomp, "notify", path);
+    } else if (!seccomp.IsNull()) {
+        throw Error(path + ": corrupt state: \"seccomp\" is not an object");
     }
+    s.no_new_keyring = get_bool(doc, "no_new_keyring", path);
     return s;
 }
 

@@ -19,6 +19,8 @@ inline constexpr const char* kStateFile = "state.json";
 inline constexpr const char* kExecFifo = "exec.fifo";
 // A symlink whose target is the container's cgroup path: see write_cgroup_record.
 inline constexpr const char* kCgroupRecord = "cgroup";
+// The compiled seccomp program of the container, for `exec` (only with linux.seccomp).
+inline constexpr const char* kSeccompFile = "seccomp.bpf";
 // Under --root, beside the containers: runtime caches (compiled seccomp filters).
 // list_container_ids skips exactly this name; create refuses it as an id.
 inline constexpr const char* kCacheDir = ".cache";
@@ -35,6 +37,13 @@ struct ContainerState {
     std::string cgroup_path;       // resolved cgroup path; empty: none
     std::map<std::string, std::string> annotations;
     std::string hooks_json;        // config.json "hooks" object, kept for poststop at delete
+    // What `exec` needs of the config, so that it reads neither the bundle
+    // (which may have changed since create) nor the seccomp profile:
+    std::string process_json;      // the container's process object (spec::to_json)
+    bool seccomp = false;          // the program is in kSeccompFile
+    std::vector<std::string> seccomp_flags;
+    bool seccomp_notify = false;
+    bool no_new_keyring = false;
 };
 
 enum class Status { Creating, Created, Running, Paused, Stopped };

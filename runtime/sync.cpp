@@ -1,6 +1,7 @@
 #include "runtime/sync.hpp"
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -28,38 +29,56 @@ void sync_send(int fd, SyncMsg type, std::string_view payload) {
 
 namespace {
 
-std::optional<std::pair<SyncMsg, std::string>> receive(int fd, int flags) {
-    char buf[4096];
-    ssize_t n;
+// The next message whole, whatever its size (an error message can be a
+// hook's long output); nullopt when MSG_DONTWAIT finds none.
+std::optional<SyncMsgWithFd> receive(int fd, int flags) {
+    SyncMsgWithFd out{SyncMsg::Eof, {}, {}};
+    char peek;
+    ssize_t size;
     do {
-        n = ::recv(fd, buf, sizeof buf, flags);
-    } while (n < 0 && errno == EINTR);
+        size = ::recv(fd, &peek, 1, MSG_PEEK | MSG_TRUNC | flags);
+    } while (size < 0 && errno == EINTR);
     // ECONNRESET: the peer exited with a message of ours unread.
-    if (n == 0 || (n < 0 && errno == ECONNRESET)) return std::pair{SyncMsg::Eof, std::string()};
-    if (n < 0 && errno == EAGAIN && (flags & MSG_DONTWAIT)) return std::nullopt;
-    if (n < 0) throw sys_error("recv", "sync socket", errno);
-    return std::pair{static_cast<SyncMsg>(buf[0]), std::string(buf + 1, static_cast<size_t>(n - 1))};
+    if (size == 0 || (size < 0 && errno == ECONNRESET)) return out;
+    if (size < 0 && errno == EAGAIN && (flags & MSG_DONTWAIT)) return std::nullopt;
+    if (size < 0) throw sys_error("recv", "sync socket", errno);
+    std::string buf(static_cast<size_t>(size), '\0');
+    size_t n = sys::recv_with_fd(fd, buf.data(), buf.size(), out.fd, "sync socket");
+    if (n == 0) return out;
+    out.type = static_cast<SyncMsg>(buf[0]);
+    out.payload.assign(buf, 1, n - 1);
+    return out;
 }
 
 }  // namespace
 
-std::pair<SyncMsg, std::string> sync_recv(int fd) { return *receive(fd, 0); }
+std::pair<SyncMsg, std::string> sync_recv(int fd) {
+    SyncMsgWithFd m = *receive(fd, 0);
+    return {m.type, std::move(m.payload)};
+}
 
-std::optional<std::pair<SyncMsg, std::string>> sync_recv_nowait(int fd) { return receive(fd, MSG_DONTWAIT); }
+std::optional<std::pair<SyncMsg, std::string>> sync_recv_nowait(int fd) {
+    std::optional<SyncMsgWithFd> m = receive(fd, MSG_DONTWAIT);
+    if (!m) return std::nullopt;
+    return std::pair{m->type, std::move(m->payload)};
+}
 
 void sync_send_fd(int sock, SyncMsg type, int fd) {
     char tag = static_cast<char>(type);
     sys::send_with_fd(sock, std::string_view(&tag, 1), fd, "sync socket");
 }
 
-SyncMsgWithFd sync_recv_fd(int sock) {
-    char buf[4096];
-    SyncMsgWithFd out{SyncMsg::Eof, {}, {}};
-    size_t n = sys::recv_with_fd(sock, buf, sizeof buf, out.fd, "sync socket");
-    if (n == 0) return out;
-    out.type = static_cast<SyncMsg>(buf[0]);
-    out.payload.assign(buf + 1, n - 1);
-    return out;
+SyncMsgWithFd sync_recv_fd(int sock) { return std::move(*receive(sock, 0)); }
+
+void sync_fail(int fd, const char* what) noexcept {
+    try {
+        sync_send(fd, SyncMsg::Error, what);
+    } catch (...) {
+        std::string line = std::string("dkr init: ") + what + "\n";
+        ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
+        (void)ignored;
+    }
+    ::_exit(127);
 }
 
 }  // namespace dkr

@@ -12,7 +12,10 @@
 namespace dkr {
 
 enum class SyncMsg : char {
-    Go = 'G',        // parent -> init: ids mapped and cgroup joined; set up the container
+    Go = 'G',        // parent -> init: ids mapped and cgroup joined; set up the container.
+                     //   The payload is the init's pid as the host sees it (for hook states).
+    Hooks = 'H',     // init -> parent: mounts made; run prestart and createRuntime hooks
+    HooksDone = 'D', // parent -> init: they ran; go on
     Ready = 'R',     // init -> parent: set up, about to wait for start
     Error = 'E',     // init -> parent: setup failed; the payload is the message
     Created = 'C',   // parent -> init: state recorded; wait on the exec fifo
@@ -38,5 +41,8 @@ struct SyncMsgWithFd {
     sys::Fd fd;
 };
 SyncMsgWithFd sync_recv_fd(int sock);
+// A child's last word: the error to the parent (Error), or to stderr when
+// the parent no longer listens; then _exit(127).
+[[noreturn]] void sync_fail(int fd, const char* what) noexcept;
 
 }  // namespace dkr

@@ -10,7 +10,10 @@
 #include "runtime/cgroup/manager.hpp"
 #include "runtime/error.hpp"
 #include "runtime/fault.hpp"
+#include "runtime/hooks.hpp"
+#include "runtime/sys/file.hpp"
 #include "runtime/sys/process.hpp"
+#include "spec/loader.hpp"
 
 namespace dkr {
 namespace {
@@ -60,7 +63,16 @@ void Runtime::kill(const std::string& id, int signal, bool all) {
 void Runtime::destroy(ContainerDir& dir, const ContainerState& s) {
     if (!s.cgroup_path.empty()) remove_cgroup(s.cgroup_path);
     DKR_FAULT_POINT("delete-after-cgroup");
+    std::string state_file = sys::join(dir.path(), kStateFile);
     dir.remove();
+    if (s.hooks_json.empty()) return;
+    try {
+        spec::Hooks hooks = spec::parse_hooks(s.hooks_json, state_file);
+        run_hooks_warn("poststop", hooks.poststop, hook_state_json({s.id, "stopped", 0, s.bundle, s.annotations}),
+                       s.bundle, log_);
+    } catch (const Error& e) {
+        log_.warn(std::string("poststop hooks: ") + e.what());
+    }
 }
 
 void Runtime::remove(const std::string& id, bool force) {

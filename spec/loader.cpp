@@ -463,42 +463,69 @@ void reject_duplicate_keys(const Value& v, const Location& at, const std::string
     }
 }
 
-}  // namespace
-
-Config parse_config(std::string_view json, const std::string& path) {
-    rapidjson::Document doc;
+// Parses `json` into `doc`, or throws syntax_error; a key twice in an object is an error.
+void parse_document(rapidjson::Document& doc, std::string_view json, const std::string& path) {
     // The default flags reject anything but whitespace after the document.
     if (const rapidjson::ParseResult result = doc.Parse(json.data(), json.size()); result.IsError())
         throw syntax_error(json, result, path);
     const Location root;
     reject_duplicate_keys(doc, root, path);
+}
+
+std::string read_text(const std::string& path) {
+    try {
+        return sys::read_file(path);
+    } catch (const Error& e) {
+        // The path once, then why: the same shape as every other config error.
+        throw Error(path + ": " + std::strerror(e.code()), e.code());
+    }
+}
+
+// The document as one model value; types are checked by read().
+template <typename T>
+T parse_part(std::string_view json, const std::string& path) {
+    rapidjson::Document doc;
+    parse_document(doc, json, path);
+    T out;
+    const Location root;
+    read(Node{doc, root, path}, out);
+    return out;
+}
+
+}  // namespace
+
+Config parse_config(std::string_view json, const std::string& path) {
+    rapidjson::Document doc;
+    parse_document(doc, json, path);
     validate_schema(doc, path);
 
     Config config;
+    const Location root;
     read(Node{doc, root, path}, config);
     validate_config(config, path);
     return config;
 }
 
 Resources parse_resources(std::string_view json, const std::string& path) {
-    rapidjson::Document doc;
-    if (const rapidjson::ParseResult result = doc.Parse(json.data(), json.size()); result.IsError())
-        throw syntax_error(json, result, path);
-    Resources resources;
-    const Location root;
-    read(Node{doc, root, path}, resources);
-    return resources;
+    return parse_part<Resources>(json, path);
 }
 
 Config load_config(const std::string& path) {
-    std::string json;
-    try {
-        json = sys::read_file(path);
-    } catch (const Error& e) {
-        // The path once, then why: the same shape as every other config error.
-        throw Error(path + ": " + std::strerror(e.code()), e.code());
-    }
-    return parse_config(json, path);
+    return parse_config(read_text(path), path);
+}
+
+Process parse_process(std::string_view json, const std::string& path) {
+    Process process = parse_part<Process>(json, path);
+    validate_process(process, path);
+    return process;
+}
+
+Process load_process(const std::string& path) {
+    return parse_process(read_text(path), path);
+}
+
+Hooks parse_hooks(std::string_view json, const std::string& path) {
+    return parse_part<Hooks>(json, path);
 }
 
 }  // namespace dkr::spec

@@ -28,4 +28,14 @@ Resources parse_resources(std::string_view json, const std::string& path);
 // with Error::code() set to the errno.
 Config load_config(const std::string& path);
 
+// A process object on its own (`exec --process FILE`, and the container's
+// process kept in state.json): types and the semantic rules of the process
+// (args not empty, absolute cwd, known capabilities and rlimits), with JSON
+// pointers relative to the object.
+Process parse_process(std::string_view json, const std::string& path);
+Process load_process(const std::string& path);
+
+// A hooks object on its own (kept in state.json for poststop at delete).
+Hooks parse_hooks(std::string_view json, const std::string& path);
+
 }  // namespace dkr::spec

@@ -53,6 +53,7 @@ public:
     explicit Checker(const std::string& file) : file_(file) {}
 
     void config(const Config& c);
+    void process(const Process& p, const Location& at) const;
 
 private:
     [[noreturn]] void fail(const Location& at, std::string_view what) const { spec::fail(file_, at, what); }
@@ -69,7 +70,6 @@ private:
         if (map.contains("")) fail(at, "must not have an empty key");
     }
 
-    void process(const Process& p, const Location& at) const;
     void capabilities(const Capabilities& caps, const Location& at) const;
     void rlimits(const std::vector<Rlimit>& rlimits, const Location& at) const;
     void hooks(const Hooks& hooks, const Location& at) const;
@@ -292,6 +292,11 @@ void Checker::sysctl(const Linux& l, const Location& at) const {
 
 void validate_config(const Config& config, const std::string& file) {
     Checker(file).config(config);
+}
+
+void validate_process(const Process& process, const std::string& file) {
+    const Location root;
+    Checker(file).process(process, root);
 }
 
 }  // namespace dkr::spec

@@ -13,4 +13,8 @@ namespace dkr::spec {
 // "/b/config.json: /process/cwd: must be an absolute path, found \"tmp\"".
 void validate_config(const Config& config, const std::string& file);
 
+// The same rules for a process object on its own (`exec --process FILE`):
+// pointers start at the process, e.g. "/p.json: /cwd: must be an absolute path ...".
+void validate_process(const Process& process, const std::string& file);
+
 }  // namespace dkr::spec

@@ -47,7 +47,6 @@ public:
             std::vector<std::string> mirror;
             try {
                 fs::mkdir_tracked(host_.v2->mountpoint, paths_.v2, mirror);
-                unified_made_ = true;
             } catch (const Error&) {
                 fs::undo_mkdirs(mirror);
             }
@@ -80,9 +79,10 @@ public:
         }
     }
 
-    // The unified mirror, when create() made it.
+    // The unified mirror, when it is there: made by create(), or made before
+    // for the container a later command opened (exec puts its process there).
     int clone_into_fd() const override {
-        if (!unified_made_ || unified_fd_) return unified_fd_.get();
+        if (unified_fd_ || unified_dir_.empty()) return unified_fd_.get();
         unified_fd_.reset(::open(unified_dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
         return unified_fd_.get();
     }
@@ -283,7 +283,6 @@ private:
     Paths paths_;
     std::vector<std::string> dirs_;  // aligned with host_.v1
     std::string unified_dir_;        // hybrid mirror, or ""
-    bool unified_made_ = false;
     mutable sys::Fd unified_fd_;     // of unified_dir_, for clone3
 };
 

@@ -36,6 +36,13 @@ struct UsageError : std::runtime_error {
 // arguments are parsed: it leaves the command before the command acts.
 struct ParsedOnly {};
 
+// An error after which the command exits with `status` rather than 1.
+struct StatusError : std::runtime_error {
+    StatusError(const std::string& msg, int status) : std::runtime_error(msg), status(status) {}
+    int status;
+};
+inline constexpr int kExecFailed = 255;
+
 using CommandFn = int (*)(const Invocation&);
 
 struct Command {
@@ -77,5 +84,7 @@ int cmd_resume(const Invocation&);
 int cmd_update(const Invocation&);
 int cmd_events(const Invocation&);
 int cmd_ps(const Invocation&);
+int cmd_exec(const Invocation&);
+int cmd_features(const Invocation&);
 
 }  // namespace dkr::cli

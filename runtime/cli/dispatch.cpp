@@ -14,6 +14,8 @@ const std::vector<Command>& commands() {
         {"create", "create a container", cmd_create, true},
         {"delete", "delete any resources held by the container often used with detached container", cmd_delete},
         {"events", "display container events such as OOM notifications, cpu, memory, and IO usage statistics", cmd_events},
+        {"exec", "execute new process inside the container", cmd_exec, true},
+        {"features", "show the enabled features", cmd_features},
         {"image", "make bundles from OCI images and pull images from registries (runs dkr-image)", cmd_image},
         {"kill", "kill sends the specified signal (default: SIGTERM) to the container's init process", cmd_kill},
         {"list", "lists containers started by dkr with the given root", cmd_list},

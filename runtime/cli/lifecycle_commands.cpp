@@ -1,4 +1,4 @@
-// create, start, run, state, kill, delete, list, spec.
+// create, start, run, state, kill, delete, list, features, spec.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,6 +8,7 @@
 #include "runtime/cli/options.hpp"
 #include "runtime/container.hpp"
 #include "runtime/error.hpp"
+#include "runtime/features.hpp"
 #include "runtime/signals.hpp"
 #include "runtime/sys/file.hpp"
 #include "spec/default_spec.hpp"
@@ -23,8 +24,14 @@ po::options_description create_flags() {
     po::options_description d("Options");
     d.add_options()
         ("bundle,b", po::value<std::string>(), "path to the root of the bundle directory (default: current directory)")
+        ("console-socket", po::value<std::string>(),
+         "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal")
         ("pid-file", po::value<std::string>(), "file to write the container init's pid to")
-        ("no-pivot", po::bool_switch(), "use MS_MOVE and chroot instead of pivot_root (for a rootfs on a ramdisk)");
+        ("no-pivot", po::bool_switch(), "use MS_MOVE and chroot instead of pivot_root (for a rootfs on a ramdisk)")
+        ("no-new-keyring", po::bool_switch(),
+         "do not create a new session keyring for the container: it inherits the caller's")
+        ("preserve-fds", po::value<int>()->default_value(0),
+         "pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)");
     return d;
 }
 
@@ -33,7 +40,10 @@ CreateOptions create_options(const Parsed& p) {
     o.id = p.positional.at(0);
     if (p.vm.count("bundle")) o.bundle = p.vm["bundle"].as<std::string>();
     if (p.vm.count("pid-file")) o.pid_file = p.vm["pid-file"].as<std::string>();
+    if (p.vm.count("console-socket")) o.console_socket = sys::absolute_path(p.vm["console-socket"].as<std::string>());
     o.no_pivot = p.vm["no-pivot"].as<bool>();
+    o.no_new_keyring = p.vm["no-new-keyring"].as<bool>();
+    o.preserve_fds = preserve_fds(p);
     return o;
 }
 
@@ -87,7 +97,10 @@ int cmd_start(const Invocation& inv) {
 
 int cmd_run(const Invocation& inv) {
     po::options_description d = create_flags();
-    d.add_options()("detach,d", po::bool_switch(), "detach from the container's process");
+    d.add_options()
+        ("detach,d", po::bool_switch(), "detach from the container's process")
+        ("keep", po::bool_switch(), "do not delete the container after it exits")
+        ("no-subreaper", po::bool_switch(), "disable the use of the subreaper used to reap reparented processes");
     Parsed p = parse_command(inv, "run", "[command options] <container-id>|<bundle-path>", d, 1, 1);
     if (p.help) return 0;
     CreateOptions o = create_options(p);
@@ -96,7 +109,11 @@ int cmd_run(const Invocation& inv) {
         o.bundle = o.id;
         o.id = base_name(o.id);
     }
-    return runtime_for(inv).run(o, p.vm["detach"].as<bool>());
+    RunOptions r;
+    r.detach = p.vm["detach"].as<bool>();
+    r.keep = p.vm["keep"].as<bool>();
+    r.no_subreaper = p.vm["no-subreaper"].as<bool>();
+    return runtime_for(inv).run(o, r);
 }
 
 int cmd_state(const Invocation& inv) {
@@ -150,6 +167,13 @@ int cmd_list(const Invocation& inv) {
         rows.push_back({e.state.id, std::to_string(e.status == Status::Stopped ? 0 : e.state.pid),
                         status_name(e.status), e.state.bundle, e.state.created, e.owner});
     print_table(rows);
+    return 0;
+}
+
+int cmd_features(const Invocation& inv) {
+    Parsed p = parse_command(inv, "features", "", po::options_description("Options"), 0, 0);
+    if (p.help) return 0;
+    std::cout << features_json() << "\n";
     return 0;
 }
 

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
         // stderr; without it, the formatted line goes to stderr.
         log->log(dkr::LogLevel::Error, e.what());
         if (log->to_file()) std::cerr << e.what() << "\n";
-        return 1;
+        const auto* status = dynamic_cast<const StatusError*>(&e);
+        return status ? status->status : 1;
     }
 }

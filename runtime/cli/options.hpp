@@ -28,6 +28,18 @@ Parsed parse_command(const Invocation& inv, const char* name, const char* usage,
 // "CONTEXT: what went wrong".
 UsageError usage_error(const std::string& context, const po::error& e, const std::vector<std::string>& args);
 
+// For commands that end with a command line of their own (exec): flags come
+// first, then the positional arguments; everything after the first
+// positional one (or after "--") is taken as it is. `positional` holds them
+// all; at least min_args are required. A parse-only invocation leaves
+// here only for --help: the caller checks the rest of its arguments and
+// then throws ParsedOnly itself.
+Parsed parse_command_then_args(const Invocation& inv, const char* name, const char* usage,
+                               po::options_description desc, size_t min_args);
+
+// --preserve-fds, checked: 0 or more.
+int preserve_fds(const Parsed& p);
+
 // Prints `dkr NAME --help`.
 void print_command_help(const char* name, const char* usage, const po::options_description& desc);
 

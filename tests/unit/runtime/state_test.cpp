@@ -25,6 +25,11 @@ ContainerState sample() {
     s.cgroup_path = "/dkr/c1";
     s.annotations = {{"k", "v"}};
     s.hooks_json = R"({"poststop":[{"path":"/bin/true"}]})";
+    s.process_json = R"({"args":["sh"],"cwd":"/"})";
+    s.seccomp = true;
+    s.seccomp_flags = {"SECCOMP_FILTER_FLAG_LOG"};
+    s.seccomp_notify = true;
+    s.no_new_keyring = true;
     return s;
 }
 
@@ -59,6 +64,22 @@ TEST(State, JsonRoundTrip) {
     EXPECT_EQ(r.cgroup_path, s.cgroup_path);
     EXPECT_EQ(r.annotations, s.annotations);
     EXPECT_EQ(r.hooks_json, s.hooks_json);
+    EXPECT_EQ(r.process_json, s.process_json);
+    EXPECT_TRUE(r.seccomp);
+    EXPECT_EQ(r.seccomp_flags, s.seccomp_flags);
+    EXPECT_TRUE(r.seccomp_notify);
+    EXPECT_TRUE(r.no_new_keyring);
+}
+
+TEST(State, AbsentConfigPartsStayAbsent) {
+    ContainerState s;
+    s.id = "c2";
+    ContainerState r = state_from_json(state_to_json(s), "state.json");
+    EXPECT_EQ(r.hooks_json, "");
+    EXPECT_EQ(r.process_json, "");
+    EXPECT_FALSE(r.seccomp);
+    EXPECT_TRUE(r.seccomp_flags.empty());
+    EXPECT_FALSE(r.no_new_keyring);
 }
 
 TEST(State, CorruptFilesAreReportedAsSuch) {
