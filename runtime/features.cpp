@@ -33,7 +33,8 @@ constexpr const char* kSeccompActions[] = {
 };
 constexpr const char* kSeccompOperators[] = {"SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT",       "SCMP_CMP_LE",
                                              "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE"};
-// Those libseccomp does not know on this system are left out.
+// Those a filter cannot hold on this host (unknown to libseccomp, or of
+// another byte order) are left out.
 constexpr const char* kSeccompArchs[] = {
     "SCMP_ARCH_AARCH64",  "SCMP_ARCH_ARM",     "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K",
     "SCMP_ARCH_MIPS",     "SCMP_ARCH_MIPS64",  "SCMP_ARCH_MIPS64N32",   "SCMP_ARCH_MIPSEL",
@@ -53,10 +54,16 @@ constexpr SeccompFlag kSeccompFlags[] = {
     {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV},
 };
 
-bool arch_known(std::string_view name) {
+bool arch_usable(std::string_view name) {
     std::string lower(name.substr(std::string_view("SCMP_ARCH_").size()));
     for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    return seccomp_arch_resolve_name(lower.c_str()) != 0;
+    uint32_t arch = seccomp_arch_resolve_name(lower.c_str());
+    if (arch == 0) return false;
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+    if (!ctx) return false;
+    int rc = seccomp_arch_add(ctx, arch);
+    seccomp_release(ctx);
+    return rc == 0 || rc == -EEXIST;
 }
 
 // The kernel's answer for a flag with no program: EFAULT when it knows the
@@ -99,7 +106,7 @@ void seccomp(Writer& w) {
     strings(w, "operators", kSeccompOperators);
     std::vector<std::string> archs, known, supported;
     for (const char* a : kSeccompArchs)
-        if (arch_known(a)) archs.emplace_back(a);
+        if (arch_usable(a)) archs.emplace_back(a);
     strings(w, "archs", archs);
     for (const auto& f : kSeccompFlags) {
         known.emplace_back(f.name);

@@ -3,10 +3,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstring>
 #include <ctime>
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "runtime/sys/file.hpp"
 
@@ -32,19 +34,74 @@ std::string now_seconds() {
     return buf;
 }
 
-// logrus quotes a text value when it holds anything but [A-Za-z0-9-._/@^+].
-std::string quote_text(std::string_view s) {
-    std::string out = "\"";
-    for (char c : s) {
+// Go's %q for the ASCII range; other bytes are kept as they are (UTF-8 text).
+void append_go_quoted(std::string& out, std::string_view s) {
+    out += '"';
+    for (unsigned char c : s) {
         switch (c) {
             case '"': out += "\\\""; break;
             case '\\': out += "\\\\"; break;
+            case '\a': out += "\\a"; break;
+            case '\b': out += "\\b"; break;
+            case '\f': out += "\\f"; break;
             case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
             case '\t': out += "\\t"; break;
-            default: out += c;
+            case '\v': out += "\\v"; break;
+            default:
+                if (c < 0x20 || c == 0x7f) {
+                    char buf[8];
+                    std::snprintf(buf, sizeof buf, "\\x%02x", c);
+                    out += buf;
+                } else {
+                    out += static_cast<char>(c);
+                }
         }
     }
-    return out + "\"";
+    out += '"';
+}
+
+// logrus's text formatter quotes a value only when it holds anything but
+// letters, digits and -._/@^+ (an empty value stays bare).
+void append_text_value(std::string& out, std::string_view s) {
+    bool plain = std::all_of(s.begin(), s.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("-._/@^+", c);
+    });
+    if (plain)
+        out += s;
+    else
+        append_go_quoted(out, s);
+}
+
+// A JSON string as Go's encoding/json writes it for logrus: <, > and & as
+// \u003c \u003e \u0026 (HTML-safe), control characters other than \n \r \t
+// as \u00XX, and U+2028/U+2029 escaped.
+void append_json_string(std::string& out, std::string_view s) {
+    out += '"';
+    for (size_t i = 0; i < s.size(); ++i) {
+        unsigned char c = static_cast<unsigned char>(s[i]);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += static_cast<char>(c);
+        } else if (c == '\n') {
+            out += "\\n";
+        } else if (c == '\r') {
+            out += "\\r";
+        } else if (c == '\t') {
+            out += "\\t";
+        } else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", c);
+            out += buf;
+        } else if (c == 0xe2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
+                   (static_cast<unsigned char>(s[i + 2]) == 0xa8 || static_cast<unsigned char>(s[i + 2]) == 0xa9)) {
+            out += static_cast<unsigned char>(s[i + 2]) == 0xa8 ? "\\u2028" : "\\u2029";
+            i += 2;
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    out += '"';
 }
 
 }  // namespace
@@ -55,19 +112,25 @@ Logger::Logger(const std::string& path, LogFormat format, bool debug) : format_(
 
 std::string Logger::format_line(LogLevel level, std::string_view msg, LogFormat format,
                                 const std::string& time) {
-    if (format == LogFormat::Text)
-        return "time=\"" + time + "\" level=" + level_name(level) + " msg=" + quote_text(msg);
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-    w.StartObject();
-    w.Key("level");
-    w.String(level_name(level));
-    w.Key("msg");
-    w.String(msg.data(), static_cast<rapidjson::SizeType>(msg.size()));
-    w.Key("time");
-    w.String(time.c_str());
-    w.EndObject();
-    return std::string(buf.GetString(), buf.GetSize());
+    std::string line;
+    if (format == LogFormat::Text) {
+        line = "time=";
+        append_text_value(line, time);
+        line += " level=";
+        line += level_name(level);
+        line += " msg=";
+        append_text_value(line, msg);
+        return line;
+    }
+    // logrus's JSON formatter: the keys sorted, no spaces.
+    line = "{\"level\":";
+    append_json_string(line, level_name(level));
+    line += ",\"msg\":";
+    append_json_string(line, msg);
+    line += ",\"time\":";
+    append_json_string(line, time);
+    line += "}";
+    return line;
 }
 
 void Logger::log(LogLevel level, std::string_view msg) const {
