@@ -389,6 +389,7 @@ Command::Command(std::vector<std::string> argv, const std::string& stdin_data, c
   cenv.push_back(nullptr);
   const char* cwd = opts_.cwd.empty() ? nullptr : opts_.cwd.c_str();
   int gate = opts_.gate_fd;
+  const std::vector<int>& pass = opts_.pass_fds;
   {
     // Register before the child can run so that test_processes() never sees
     // it as a leftover.
@@ -407,6 +408,12 @@ Command::Command(std::vector<std::string> argv, const std::string& stdin_data, c
         char c;
         while (read(gate, &c, 1) < 0 && errno == EINTR) {
         }
+      }
+      // Out of the way first, so that no source is overwritten before it is moved.
+      for (size_t i = 0; i < pass.size(); ++i) dup2(pass[i], 200 + int(i));
+      for (size_t i = 0; i < pass.size(); ++i) {
+        dup2(200 + int(i), 3 + int(i));  // dup2 leaves the new fd without FD_CLOEXEC
+        close(200 + int(i));
       }
       if (cwd && chdir(cwd) != 0) {
         const char msg[] = "harness: chdir failed\n";
@@ -623,6 +630,17 @@ rapidjson::Document parse_json(const std::string& text) {
   rapidjson::Document d;
   d.Parse(text.c_str(), text.size());
   return d;
+}
+
+void set_json(rapidjson::Document& d, const std::string& pointer, const std::string& json) {
+  rapidjson::Document v;
+  v.Parse(json.c_str(), json.size());
+  if (v.HasParseError()) {
+    ADD_FAILURE() << "set_json: not JSON: " << json;
+    return;
+  }
+  rapidjson::Value copy(v, d.GetAllocator());
+  rapidjson::Pointer(pointer.c_str()).Set(d, copy, d.GetAllocator());
 }
 
 std::string to_json(const rapidjson::Value& v) {

@@ -69,6 +69,7 @@ struct RunOptions {
   std::chrono::milliseconds timeout = 60s;  // kill and fail the test when exceeded
   bool with_root = true;                    // prepend --root <test root>
   int gate_fd = -1;  // if >= 0, the child reads one byte from it before exec (to race starts)
+  std::vector<int> pass_fds;     // become fds 3, 4, ... of the runtime (--preserve-fds)
   std::vector<std::string> env;  // NAME=VALUE added to the runtime's environment
 };
 
@@ -112,6 +113,9 @@ bool contains(const std::string& hay, const std::string& needle);
 bool icontains(const std::string& hay, const std::string& needle);
 // Parses JSON; on error the returned document HasParseError().
 rapidjson::Document parse_json(const std::string& text);
+// Sets the value at a JSON pointer of d (made if missing) to the parsed json, for config edits:
+// set_json(d, "/process/rlimits", R"([{"type": "RLIMIT_NOFILE", "soft": 10, "hard": 20}])").
+void set_json(rapidjson::Document& d, const std::string& pointer, const std::string& json);
 std::string to_json(const rapidjson::Value& v);
 // Polls pred every few ms until it is true or timeout passes; returns the last value.
 bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 30s);
