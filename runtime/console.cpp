@@ -37,7 +37,7 @@ sys::Fd connect_console_socket(const std::string& path) {
     return fd;
 }
 
-Pty open_pty(int root_fd, const std::optional<spec::ConsoleSize>& size) {
+Pty open_pty(int root_fd, const std::optional<spec::ConsoleSize>& size, bool relayed) {
     // The devpts instance's own ptmx (not whatever /dev/ptmx is in this rootfs).
     Pty pty;
     pty.master = security::open_in_root(root_fd, "/dev/pts/ptmx", O_RDWR | O_NOCTTY);
@@ -55,6 +55,12 @@ Pty open_pty(int root_fd, const std::optional<spec::ConsoleSize>& size) {
         ws.ws_row = static_cast<unsigned short>(size->height);
         ws.ws_col = static_cast<unsigned short>(size->width);
         if (::ioctl(pty.master.get(), TIOCSWINSZ, &ws) < 0) throw sys_error("set console size", "", errno);
+    }
+    if (relayed) {
+        struct termios t;
+        if (::tcgetattr(pty.master.get(), &t) < 0) throw sys_error("tcgetattr", "pty", errno);
+        t.c_oflag &= ~static_cast<tcflag_t>(ONLCR);
+        if (::tcsetattr(pty.master.get(), TCSANOW, &t) < 0) throw sys_error("tcsetattr", "pty", errno);
     }
     return pty;
 }

@@ -25,7 +25,9 @@ struct Pty {
 
 // Inside the container (after the root switch, or after setns into its
 // mount namespace): a new pty from /dev/pts/ptmx with consoleSize applied.
-Pty open_pty(int root_fd, const std::optional<spec::ConsoleSize>& size);
+// `relayed`: dkr itself relays it (foreground run/exec), and as runc it then
+// turns off ONLCR: \n stays \n, whether dkr's stdout is a terminal or not.
+Pty open_pty(int root_fd, const std::optional<spec::ConsoleSize>& size, bool relayed);
 
 // Bind-mounts the slave onto /dev/console of the container root (the init only).
 void mount_console(int root_fd, int slave_fd);

@@ -225,6 +225,7 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
                             .sync_fd = child_end.get(),
                             .state_dir_fd = l.dir->fd(),
                             .console_fd = console.get(),
+                            .console_relayed = run_now,
                             .no_pivot = opts.no_pivot,
                             .in_user_ns = userns != nullptr,
                             .new_keyring = !opts.no_new_keyring,

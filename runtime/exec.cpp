@@ -105,6 +105,7 @@ int Runtime::exec(const ExecOptions& opts) {
             std::tie(console_peer, console) = socket_pair();
     }
     LsmExec lsm = lsm_exec_labels(process, log_);
+    const bool relayed = console_peer.valid();
     std::optional<ForwardedSignals> signals;
     if (!opts.detach) signals.emplace();
     auto [parent_end, child_end] = make_sync_pair();
@@ -124,9 +125,19 @@ int Runtime::exec(const ExecOptions& opts) {
     if (child == 0) {
         parent_end.reset();
         console_peer.reset();
-        ExecInitContext ctx{process,       opts.id,        init.get(), ns & ~(CLONE_NEWPID | CLONE_NEWTIME),
-                            child_end.get(), moved_by_parent, std::move(cgroup_tasks), console.get(),
-                            opts.preserve_fds, !s.no_new_keyring, std::move(lsm), std::move(seccomp)};
+        ExecInitContext ctx{.process = process,
+                            .id = opts.id,
+                            .init_pidfd = init.get(),
+                            .ns_flags = ns & ~(CLONE_NEWPID | CLONE_NEWTIME),
+                            .sync_fd = child_end.get(),
+                            .wait_for_go = moved_by_parent,
+                            .cgroup_tasks = std::move(cgroup_tasks),
+                            .console_fd = console.get(),
+                            .console_relayed = relayed,
+                            .keep_fds = opts.preserve_fds,
+                            .new_keyring = !s.no_new_keyring,
+                            .lsm = std::move(lsm),
+                            .seccomp = std::move(seccomp)};
         exec_init(ctx);
     }
     cgroup_tasks.clear();

@@ -28,7 +28,7 @@ void setup_and_exec(ExecInitContext& ctx) {
     if (ctx.process.terminal) {
         // "/" is the container's root since the mount namespace was joined.
         sys::Fd root = sys::open_file("/", O_PATH | O_DIRECTORY);
-        Pty pty = open_pty(root.get(), ctx.process.console_size);
+        Pty pty = open_pty(root.get(), ctx.process.console_size, ctx.console_relayed);
         send_console(ctx.console_fd, pty.master.get());
         ::close(ctx.console_fd);
         use_as_terminal(pty.slave.get());

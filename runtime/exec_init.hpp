@@ -24,6 +24,7 @@ struct ExecInitContext {
     bool wait_for_go = false;  // the parent moves us into the cgroup first (no CLONE_INTO_CGROUP)
     std::vector<sys::Fd> cgroup_tasks;  // v1 `tasks` files to join (cgroup::join_self)
     int console_fd = -1;       // process.terminal: the pty master goes here
+    bool console_relayed = false;  // ... to dkr itself (foreground)
     int keep_fds = 0;          // fds 3 .. 3+N-1 stay open
     bool new_keyring = true;
     LsmExec lsm;               // labels to exec into (empty where the host lacks the LSM)

@@ -24,6 +24,9 @@ constexpr int kPtyDrainQuietMs = 200;
 
 // Our stdin terminal in raw mode while the container's pty is relayed
 // (the container's line discipline does the editing); restored at the end.
+// Output processing stays on, as runc leaves it: the container's pty does
+// not add \r before \n instead (console.hpp: relayed ptys), so that the
+// output is the same on a terminal and in a pipe.
 class RawTerminal {
 public:
     RawTerminal() {
@@ -31,6 +34,7 @@ public:
         if (::tcgetattr(STDIN_FILENO, &t) < 0) return;  // not a terminal: nothing to do
         saved_ = t;
         ::cfmakeraw(&t);
+        t.c_oflag |= OPOST;
         ::tcsetattr(STDIN_FILENO, TCSANOW, &t);
     }
     ~RawTerminal() {

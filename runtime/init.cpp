@@ -51,7 +51,7 @@ sys::Fd wait_for_start(int state_dir_fd) {
 // the terminal, its slave on /dev/console and as our stdio.
 void setup_console(const InitContext& ctx) {
     sys::Fd root = sys::open_file("/", O_PATH | O_DIRECTORY);
-    Pty pty = open_pty(root.get(), ctx.config.process->console_size);
+    Pty pty = open_pty(root.get(), ctx.config.process->console_size, ctx.console_relayed);
     mount_console(root.get(), pty.slave.get());
     send_console(ctx.console_fd, pty.master.get());
     ::close(ctx.console_fd);

@@ -22,6 +22,7 @@ struct InitContext {
     int sync_fd = -1;          // the child's end of the sync socketpair
     int state_dir_fd = -1;     // --root/ID: the exec fifo is opened relative to it
     int console_fd = -1;       // process.terminal: the pty master goes here
+    bool console_relayed = false;  // ... to dkr itself (foreground run)
     bool no_pivot = false;
     bool in_user_ns = false;   // new or joined: the init becomes its root to set up
     bool new_keyring = true;
