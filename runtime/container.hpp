@@ -80,11 +80,13 @@ private:
     Launch launch(const CreateOptions& opts, bool run_now);
     Status status_of(ContainerDir& dir, const ContainerState& s, bool locked_by_us);
     // Removes the cgroup and the state dir, then runs the poststop hooks.
-    void destroy(ContainerDir& dir, const ContainerState& s);
+    // Hooks run in `hooks_cwd` ("": ours): as runc's, those of create and
+    // run run in the bundle, those of start and delete where we were started.
+    void destroy(ContainerDir& dir, const ContainerState& s, const std::string& hooks_cwd);
+    // Poststart hooks of a container whose program now runs.
+    void run_poststart(const ContainerState& s, const std::string& hooks_cwd);
     // The cgroup of a container that has not stopped, for stats and events.
     std::unique_ptr<cgroup::Manager> running_cgroup(const std::string& id);
-    // Poststart hooks of a container whose program now runs.
-    void run_poststart(const ContainerState& s);
 
     std::string root_;
     const Logger& log_;

@@ -48,7 +48,12 @@ std::pair<sys::Fd, sys::Fd> make_pipe() {
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     if (::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0) ::_exit(127);
     security::close_fds_from(3);
-    if (::chdir(cwd.c_str()) < 0 && ::chdir("/") < 0) ::_exit(127);
+    if (!cwd.empty() && ::chdir(cwd.c_str()) < 0) {
+        std::string msg = "chdir " + cwd + ": " + std::strerror(errno) + "\n";
+        ssize_t ignored = ::write(2, msg.data(), msg.size());
+        (void)ignored;
+        ::_exit(127);
+    }
     std::vector<std::string> args = hook.args.empty() ? std::vector<std::string>{hook.path} : hook.args;
     std::vector<std::string> env = hook.env;
     std::vector<char*> argv = c_strings(args), envp = c_strings(env);

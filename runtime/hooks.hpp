@@ -1,5 +1,5 @@
 // OCI hooks: each runs with the container's state JSON on stdin, its own
-// args and env, the bundle as working directory and an optional timeout.
+// args and env (the runtime's when it has none) and an optional timeout.
 // Where and when each kind runs is the caller's business (see docs/architecture.md):
 //   prestart, createRuntime   parent, after the init made its namespaces and mounts
 //   createContainer           the init, in the container namespaces, before pivot_root
@@ -31,7 +31,9 @@ std::string hook_state_json(const HookState& s);
 
 // Runs the hooks in order and stops at the first failure, which it throws as
 // "error running createRuntime hook #0 (/path): exit status 3, stdout: ..., stderr: ...".
-// `kind` names the list in messages; `cwd` falls back to "/" when it is gone.
+// `kind` names the list in messages. `cwd`: where the hook runs; "" keeps
+// ours (as runc, whose hooks in the runtime's namespaces run where it was
+// started).
 void run_hooks(const char* kind, const std::vector<spec::Hook>& hooks, const std::string& state_json,
                const std::string& cwd);
 

@@ -33,10 +33,10 @@ int Runtime::run(const CreateOptions& opts, const RunOptions& run) {
     if (msg == SyncMsg::Error) {
         ::waitpid(l.pid, nullptr, 0);
         ContainerDir dir = ContainerDir::open(root_, opts.id);
-        destroy(dir, state);
+        destroy(dir, state, state.bundle);
         throw Error(text);
     }
-    run_poststart(state);
+    run_poststart(state, state.bundle);
     Foreground fg;
     fg.pid = l.pid;
     fg.notify = l.notify.get();
@@ -47,7 +47,7 @@ int Runtime::run(const CreateOptions& opts, const RunOptions& run) {
     try {
         ContainerDir dir = ContainerDir::open(root_, opts.id);
         dir.lock();
-        destroy(dir, state);
+        destroy(dir, state, state.bundle);
     } catch (const Error& e) {
         log_.warn(std::string("remove container after run: ") + e.what());
     }

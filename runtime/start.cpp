@@ -78,15 +78,15 @@ void Runtime::start(const std::string& id) {
     }
     if (got.size() > 1) throw Error(got.substr(1));
     log_.debug("container " + id + ": program started");
-    run_poststart(s);
+    run_poststart(s, "");
     if (notify) notify->wait_ready(s.pid, pidfd.get());
 }
 
-void Runtime::run_poststart(const ContainerState& s) {
+void Runtime::run_poststart(const ContainerState& s, const std::string& hooks_cwd) {
     if (s.hooks_json.empty()) return;
     spec::Hooks hooks = spec::parse_hooks(s.hooks_json, sys::join(sys::join(root_, s.id), kStateFile));
     run_hooks_warn("poststart", hooks.poststart, hook_state_json({s.id, "running", s.pid, s.bundle, s.annotations}),
-                   s.bundle, log_);
+                   hooks_cwd, log_);
 }
 
 }  // namespace dkr

@@ -60,7 +60,7 @@ void Runtime::kill(const std::string& id, int signal, bool all) {
     if (st == Status::Paused && signal == SIGKILL) cgroup::open_manager(s.cgroup_path)->thaw();
 }
 
-void Runtime::destroy(ContainerDir& dir, const ContainerState& s) {
+void Runtime::destroy(ContainerDir& dir, const ContainerState& s, const std::string& hooks_cwd) {
     if (!s.cgroup_path.empty()) remove_cgroup(s.cgroup_path);
     DKR_FAULT_POINT("delete-after-cgroup");
     std::string state_file = sys::join(dir.path(), kStateFile);
@@ -69,7 +69,7 @@ void Runtime::destroy(ContainerDir& dir, const ContainerState& s) {
     try {
         spec::Hooks hooks = spec::parse_hooks(s.hooks_json, state_file);
         run_hooks_warn("poststop", hooks.poststop, hook_state_json({s.id, "stopped", 0, s.bundle, s.annotations}),
-                       s.bundle, log_);
+                       hooks_cwd, log_);
     } catch (const Error& e) {
         log_.warn(std::string("poststop hooks: ") + e.what());
     }
@@ -96,7 +96,7 @@ void Runtime::remove(const std::string& id, bool force) {
         // died before it made the cgroup.
         log_.warn("delete " + id + ": " + e.what() + ": removing what its cgroup record names");
         if (auto cgroup_path = dir.read_cgroup_record()) s.cgroup_path = *cgroup_path;
-        destroy(dir, s);
+        destroy(dir, s, "");
         return;
     }
     Status st = status_of(dir, s, true);
@@ -112,7 +112,7 @@ void Runtime::remove(const std::string& id, bool force) {
         if (pidfd && !wait_exit(pidfd.get(), 30000))
             throw Error("container " + id + ": init did not exit after SIGKILL");
     }
-    destroy(dir, s);
+    destroy(dir, s, "");
 }
 
 }  // namespace dkr

@@ -70,9 +70,12 @@ TEST_F(HooksTest, StateOnStdinArgsEnvAndCwd) {
 
 TEST_F(HooksTest, NoArgsMeansThePathAsArgv0) {
     spec::Hook h;
-    h.path = script("h.sh", "echo \"$0\" > " + dir_ + "/argv0\n");
-    run_hooks("poststop", {h}, "{}", "/nonexistent-dir");
+    h.path = script("h.sh", "echo \"$0\" > " + dir_ + "/argv0; pwd > " + dir_ + "/cwd\n");
+    run_hooks("poststop", {h}, "{}", "");
     EXPECT_EQ(read("argv0"), h.path + "\n");
+    char cwd[4096];
+    ASSERT_NE(getcwd(cwd, sizeof cwd), nullptr);
+    EXPECT_EQ(read("cwd"), std::string(cwd) + "\n") << "\"\" keeps our working directory";
 }
 
 TEST_F(HooksTest, FailureNamesTheHookAndShowsItsOutput) {
