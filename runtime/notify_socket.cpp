@@ -1,6 +1,5 @@
 #include "runtime/notify_socket.hpp"
 
-#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -22,8 +21,6 @@ namespace {
 constexpr const char* kDir = "notify";
 constexpr const char* kInContainer = "/run/notify";
 constexpr const char* kSocketName = "notify.sock";
-// How long the host gets to acknowledge BARRIER=1 (as runc).
-constexpr int kBarrierTimeoutMs = 30000;
 
 struct UnixAddress {
     struct sockaddr_un addr = {};
@@ -44,8 +41,8 @@ UnixAddress unix_address(const std::string& path) {
     return a;
 }
 
-void send_to(int fd, const UnixAddress& to, const std::string& data, int pass_fd = -1) {
-    sys::send_message(fd, data, pass_fd, reinterpret_cast<const struct sockaddr*>(&to.addr), to.len,
+void send_to(int fd, const UnixAddress& to, const std::string& data) {
+    sys::send_message(fd, data, -1, reinterpret_cast<const struct sockaddr*>(&to.addr), to.len,
                       "NOTIFY_SOCKET " + notify_socket_host());
 }
 
@@ -95,19 +92,6 @@ bool NotifySocket::relay(pid_t main_pid) {
     if (!client) throw sys_error("socket", host_, errno);
     send_to(client.get(), host, ready + "\n");
     send_to(client.get(), host, "MAINPID=" + std::to_string(main_pid) + "\n");
-    // sd_notify_barrier: the host closes the pipe's write end once it has read all of the above.
-    int p[2];
-    if (::pipe2(p, O_CLOEXEC) < 0) throw sys_error("pipe", "notify barrier", errno);
-    sys::Fd barrier_r(p[0]);
-    {
-        sys::Fd barrier_w(p[1]);
-        send_to(client.get(), host, "BARRIER=1", barrier_w.get());
-    }
-    struct pollfd pfd = {barrier_r.get(), POLLIN, 0};
-    int rc;
-    do {
-        rc = ::poll(&pfd, 1, kBarrierTimeoutMs);
-    } while (rc < 0 && errno == EINTR);
     return true;
 }
 

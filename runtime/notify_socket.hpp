@@ -4,7 +4,7 @@
 //               /run/notify and NOTIFY_SOCKET=/run/notify/notify.sock;
 //   start/run   bind a datagram socket at --root/ID/notify/notify.sock before
 //               the program runs, wait for its READY=..., and pass that on to
-//               the host's socket with MAINPID and a BARRIER=1 handshake.
+//               the host's socket followed by MAINPID.
 // `start` and `run -d` return once READY came (or the container stopped);
 // a foreground `run` relays it while it waits for the program.
 #pragma once

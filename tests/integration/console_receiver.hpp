@@ -12,6 +12,7 @@
 #include <cstring>
 #include <string>
 
+#include "tests/integration/fd_passing.hpp"
 #include "tests/integration/harness.hpp"
 
 namespace dkr_it {
@@ -43,22 +44,8 @@ class ConsoleReceiver {
     int conn = accept4(listen_, nullptr, nullptr, SOCK_CLOEXEC);
     if (conn < 0) return false;
     p = {conn, POLLIN, 0};
-    bool got = false;
-    if (poll(&p, 1, int(timeout.count())) == 1) {
-      char name[256];
-      char control[CMSG_SPACE(sizeof(int))] = {};
-      iovec iov = {name, sizeof name};
-      msghdr msg = {};
-      msg.msg_iov = &iov;
-      msg.msg_iovlen = 1;
-      msg.msg_control = control;
-      msg.msg_controllen = sizeof control;
-      cmsghdr* cmsg = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC) > 0 ? CMSG_FIRSTHDR(&msg) : nullptr;
-      if (cmsg && cmsg->cmsg_type == SCM_RIGHTS) {
-        std::memcpy(&master_, CMSG_DATA(cmsg), sizeof master_);
-        got = true;
-      }
-    }
+    std::string name;
+    bool got = poll(&p, 1, int(timeout.count())) == 1 && (master_ = receive_message(conn, name)) >= 0;
     close(conn);
     return got;
   }
