@@ -60,6 +60,10 @@ void add_notify_socket(spec::Config& config, const std::string& state_dir) {
     config.process->env.push_back(std::string("NOTIFY_SOCKET=") + kInContainer + "/" + kSocketName);
 }
 
+bool has_notify_socket(const std::string& state_dir) {
+    return sys::path_exists(sys::join(state_dir, kDir));
+}
+
 NotifySocket::NotifySocket(const std::string& state_dir, std::string host) : host_(std::move(host)) {
     std::string path = sys::join(sys::join(state_dir, kDir), kSocketName);
     socket_ = sys::Fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));

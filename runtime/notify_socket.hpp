@@ -23,6 +23,8 @@ std::string notify_socket_host();
 
 // create/run: makes STATE_DIR/notify and adds its mount and the env to the config.
 void add_notify_socket(spec::Config& config, const std::string& state_dir);
+// Whether create did that for this container.
+bool has_notify_socket(const std::string& state_dir);
 
 class NotifySocket {
 public:

@@ -43,8 +43,12 @@ void Runtime::start(const std::string& id) {
     if (!pidfd) throw Error("cannot start a container that has stopped");
     // Bound before the program can run, so that its READY cannot be missed.
     std::unique_ptr<NotifySocket> notify;
-    if (std::string host = notify_socket_host(); !host.empty())
+    if (std::string host = notify_socket_host(); !host.empty()) {
+        // As runc, this is an error: the program has no socket to notify on.
+        if (!has_notify_socket(dir.path()))
+            throw Error("NOTIFY_SOCKET is set but container " + id + " was created without it");
         notify = std::make_unique<NotifySocket>(dir.path(), host);
+    }
     // The init writes one byte once it sees us, then execs, which closes its
     // end: EOF after the byte means the program is running. What comes after
     // the byte is the init's error (a startContainer hook failed, say).

@@ -209,6 +209,16 @@ TEST_F(EngineFlagsTest, NotifySocketForegroundRunRelaysReady) {
             (std::vector<std::string>{"READY=1\n", "MAINPID=" + std::to_string(runtime) + "\n"}));
 }
 
+TEST_F(EngineFlagsTest, NotifySocketAtStartNeedsItAtCreate) {
+  std::string b = make_bundle({"sleep", "100000"});
+  ASSERT_TRUE(run_cmd({"create", "-b", b, "late"}).ok());
+  RunOptions o;
+  o.env = {"NOTIFY_SOCKET=" + test_dir() + "/notify.sock"};
+  CmdResult r = run_cmd({"start", "late"}, "", o);
+  EXPECT_CMD_ERROR(r, is_dkr() ? "NOTIFY_SOCKET is set but container late was created without it" : "notify");
+  EXPECT_EQ(status("late"), "created");
+}
+
 TEST_F(EngineFlagsTest, NewSessionKeyringUnlessNoNewKeyring) {
   std::string b = make_bundle({"cat", "/proc/keys"});
   CmdResult fresh = run_cmd({"run", "-b", b, "kr1"});

@@ -77,6 +77,19 @@ TEST_P(ExecExitCodeTest, ExitCodeOfTheProcess) {
 
 INSTANTIATE_TEST_SUITE_P(Codes, ExecExitCodeTest, ::testing::Values(0, 1, 3, 42, 254));
 
+TEST_F(ExecTest, ForwardsSignalsInTheForeground) {
+  start_sleeper("fwd");
+  auto cmd = start_cmd({"exec", "fwd", "sh", "-c",
+                        "trap 'echo got-term; exit 9' TERM; touch /dev/shm/trapped; "
+                        "while true; do usleep 10000; done"});
+  ASSERT_TRUE(wait_until([&] { return run_cmd({"exec", "fwd", "test", "-e", "/dev/shm/trapped"}).ok(); }))
+      << "the exec'd shell never set its trap";
+  kill(cmd->pid(), SIGTERM);
+  CmdResult r = cmd->wait();
+  EXPECT_EQ(r.exit_code, 9) << r;
+  EXPECT_EQ(r.out, "got-term\n") << r;
+}
+
 TEST_F(ExecTest, KilledBySignalGives128PlusN) {
   start_sleeper("sig");
   CmdResult r = exec({"sig", "sh", "-c", "kill -9 $$"});
