@@ -13,6 +13,7 @@
 #include <climits>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 
 #include "runtime/cgroup/devices.hpp"
 #include "runtime/cgroup/manager.hpp"
@@ -128,6 +129,7 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
     Launch l;
     l.dir = std::make_unique<ContainerDir>(ContainerDir::create(root_, opts.id));
     std::unique_ptr<cgroup::Manager> cg;
+    std::optional<ChildNamespaces> runtime_namespaces;
     pid_t child = 0;
     try {
         l.dir->lock();
@@ -204,7 +206,7 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
         LsmExec lsm = lsm_exec_labels(*config.process, log_);
         IdmappedMounts idmapped = prepare_idmapped_mounts(config, bundle);
         auto [parent_end, child_end] = make_sync_pair();
-        ChildNamespaces runtime_namespaces(linux);
+        runtime_namespaces.emplace(linux);
         const spec::Namespace* userns = linux.find_namespace("user");
         bool new_userns = userns && userns->path.empty();
         // v1 hierarchies: the init joins them itself (cgroup::join_self).
@@ -245,7 +247,7 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
         }
         child_end.reset();
         console.reset();
-        runtime_namespaces.restore();
+        runtime_namespaces->restore();
         l.sync = std::move(parent_end);
         DKR_FAULT_POINT("create-after-clone");
         cgroup_tasks.clear();
@@ -312,6 +314,10 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
             if (cg) cg->destroy();
         });
         undo([&] { l.dir->remove(); });
+        // The poststop hooks below run in the runtime's namespaces.
+        undo([&] {
+            if (runtime_namespaces) runtime_namespaces->restore();
+        });
         // As after a delete: the spec's lifecycle goes on with the poststop hooks.
         run_hooks_warn("poststop", hooks.poststop, hook_state_json({opts.id, "stopped", 0, bundle, config.annotations}),
                        bundle, log_);
