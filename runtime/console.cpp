@@ -2,20 +2,17 @@
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 
 #include "runtime/error.hpp"
 #include "runtime/security/safe_path.hpp"
+#include "runtime/sys/fd_passing.hpp"
 #include "runtime/sys/mount_api.hpp"
-#include "runtime/sys/unix_socket.hpp"
 
 namespace dkr {
 namespace {
@@ -26,15 +23,11 @@ constexpr char kMasterName[] = "/dev/ptmx";
 }  // namespace
 
 sys::Fd connect_console_socket(const std::string& path) {
-    struct sockaddr_un addr = {};
-    addr.sun_family = AF_UNIX;
-    if (path.size() >= sizeof addr.sun_path) throw Error("console socket " + path + ": path too long");
-    std::memcpy(addr.sun_path, path.c_str(), path.size());
-    sys::Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!fd) throw sys_error("socket", "console socket", errno);
-    if (::connect(fd.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof addr) < 0)
-        throw sys_error("connect to console socket", path, errno);
-    return fd;
+    try {
+        return sys::connect_unix(path);
+    } catch (...) {
+        rethrow_with("console socket");
+    }
 }
 
 Pty open_pty(int root_fd, const std::optional<spec::ConsoleSize>& size, bool relayed) {
@@ -72,29 +65,15 @@ void mount_console(int root_fd, int slave_fd) {
 }
 
 void send_console(int socket_fd, int master_fd) {
-    sys::send_message(socket_fd, kMasterName, master_fd, nullptr, 0, "console socket");
+    sys::send_with_fd(socket_fd, kMasterName, master_fd, "console socket");
 }
 
 sys::Fd recv_console(int socket_fd) {
     char name[256];
-    char control[CMSG_SPACE(sizeof(int))] = {};
-    struct iovec iov = {name, sizeof name};
-    struct msghdr msg = {};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    ssize_t n;
-    do {
-        n = ::recvmsg(socket_fd, &msg, MSG_CMSG_CLOEXEC);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) throw sys_error("receive the pty master", "console socket", errno);
-    struct cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-    if (n == 0 || !cmsg || cmsg->cmsg_type != SCM_RIGHTS || cmsg->cmsg_len != CMSG_LEN(sizeof(int)))
-        throw Error("console socket: no pty master received");
-    int fd;
-    std::memcpy(&fd, CMSG_DATA(cmsg), sizeof fd);
-    return sys::Fd(fd);
+    sys::Fd master;
+    sys::recv_with_fd(socket_fd, name, sizeof name, master, "console socket");
+    if (!master) throw Error("console socket: no pty master received");
+    return master;
 }
 
 void use_as_terminal(int slave_fd) {

@@ -13,7 +13,6 @@
 
 #include "runtime/error.hpp"
 #include "runtime/sys/file.hpp"
-#include "runtime/sys/unix_socket.hpp"
 
 namespace dkr {
 namespace {
@@ -42,8 +41,12 @@ UnixAddress unix_address(const std::string& path) {
 }
 
 void send_to(int fd, const UnixAddress& to, const std::string& data) {
-    sys::send_message(fd, data, -1, reinterpret_cast<const struct sockaddr*>(&to.addr), to.len,
-                      "NOTIFY_SOCKET " + notify_socket_host());
+    ssize_t n;
+    do {
+        n = ::sendto(fd, data.data(), data.size(), MSG_NOSIGNAL, reinterpret_cast<const struct sockaddr*>(&to.addr),
+                     to.len);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) throw sys_error("send to NOTIFY_SOCKET", notify_socket_host(), errno);
 }
 
 }  // namespace

@@ -4,11 +4,9 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 
 #include "runtime/error.hpp"
 #include "runtime/sys/fd.hpp"
@@ -44,14 +42,7 @@ std::string process_state_json(const spec::Seccomp& seccomp, const ContainerStat
 void send_to_seccomp_agent(const spec::Seccomp& seccomp, int notify_fd, const ContainerState& state, pid_t pid) {
     const std::string& path = seccomp.listener_path;
     try {
-        struct sockaddr_un addr = {};
-        addr.sun_family = AF_UNIX;
-        if (path.size() >= sizeof addr.sun_path) throw Error("path too long", ENAMETOOLONG);
-        std::memcpy(addr.sun_path, path.data(), path.size());
-        sys::Fd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-        if (!sock) throw sys_error("socket", path, errno);
-        if (::connect(sock.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof addr) < 0)
-            throw sys_error("connect", path, errno);
+        sys::Fd sock = sys::connect_unix(path);
 
         std::string payload = process_state_json(seccomp, state, pid);
         size_t n = sys::send_with_fd(sock.get(), payload, notify_fd, path);

@@ -1,6 +1,7 @@
 #include "runtime/sys/fd_passing.hpp"
 
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <cerrno>
 #include <cstring>
@@ -25,6 +26,18 @@ struct Message {
 };
 
 }  // namespace
+
+Fd connect_unix(const std::string& path) {
+    struct sockaddr_un addr = {};
+    addr.sun_family = AF_UNIX;
+    if (path.size() >= sizeof addr.sun_path) throw Error(path + ": path too long", ENAMETOOLONG);
+    std::memcpy(addr.sun_path, path.data(), path.size());
+    Fd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!sock) throw sys_error("socket", path, errno);
+    if (::connect(sock.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof addr) < 0)
+        throw sys_error("connect", path, errno);
+    return sock;
+}
 
 size_t send_with_fd(int sock, std::string_view data, int fd, const std::string& what) {
     Message m(const_cast<char*>(data.data()), data.size());

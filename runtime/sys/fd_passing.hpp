@@ -10,6 +10,10 @@
 
 namespace dkr::sys {
 
+// A SOCK_STREAM unix socket connected to `path` (a listener that takes fds:
+// a --console-socket, a seccomp agent).
+Fd connect_unix(const std::string& path);
+
 // sendmsg of `data` (not empty) with `fd` attached; retries EINTR. Returns
 // the bytes sent; errors are dkr::Error naming `what`.
 size_t send_with_fd(int sock, std::string_view data, int fd, const std::string& what);

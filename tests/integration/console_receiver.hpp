@@ -12,7 +12,7 @@
 #include <cstring>
 #include <string>
 
-#include "tests/integration/fd_passing.hpp"
+#include "runtime/sys/fd_passing.hpp"
 #include "tests/integration/harness.hpp"
 
 namespace dkr_it {
@@ -44,8 +44,14 @@ class ConsoleReceiver {
     int conn = accept4(listen_, nullptr, nullptr, SOCK_CLOEXEC);
     if (conn < 0) return false;
     p = {conn, POLLIN, 0};
-    std::string name;
-    bool got = poll(&p, 1, int(timeout.count())) == 1 && (master_ = receive_message(conn, name)) >= 0;
+    bool got = false;
+    if (poll(&p, 1, int(timeout.count())) == 1) {
+      char name[256];
+      dkr::sys::Fd fd;
+      dkr::sys::recv_with_fd(conn, name, sizeof name, fd, "console socket");
+      got = fd.valid();
+      master_ = fd.release();
+    }
     close(conn);
     return got;
   }

@@ -15,7 +15,7 @@
 #include <regex>
 #include <sstream>
 
-#include "tests/integration/fd_passing.hpp"
+#include "runtime/sys/fd_passing.hpp"
 #include "tests/integration/harness.hpp"
 
 #ifndef DKR_TEST_SD_NOTIFY
@@ -135,12 +135,11 @@ class NotifyReceiver {
   // Takes the datagrams that are there.
   void collect() {
     pollfd p = {fd_, POLLIN, 0};
-    std::string data;
     while (poll(&p, 1, 0) == 1) {
-      int fd = receive_message(fd_, data);
-      if (fd == -2) break;
-      if (fd >= 0) close(fd);
-      messages_.push_back(data);
+      char buf[4096];
+      dkr::sys::Fd passed;  // closed: nothing is expected with the messages
+      size_t n = dkr::sys::recv_with_fd(fd_, buf, sizeof buf, passed, "notify socket");
+      messages_.emplace_back(buf, n);
     }
   }
   // Collects until there are `count` (false on timeout).
