@@ -17,6 +17,7 @@
 
 #include "runtime/sys/fd_passing.hpp"
 #include "tests/integration/harness.hpp"
+#include "tests/integration/isolation_helpers.hpp"
 
 #ifndef DKR_TEST_SD_NOTIFY
 #error "DKR_TEST_SD_NOTIFY must be defined (tests/CMakeLists.txt does)"

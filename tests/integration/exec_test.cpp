@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "tests/integration/harness.hpp"
+#include "tests/integration/isolation_helpers.hpp"
 
 namespace dkr_it {
 namespace {

@@ -632,17 +632,6 @@ rapidjson::Document parse_json(const std::string& text) {
   return d;
 }
 
-void set_json(rapidjson::Document& d, const std::string& pointer, const std::string& json) {
-  rapidjson::Document v;
-  v.Parse(json.c_str(), json.size());
-  if (v.HasParseError()) {
-    ADD_FAILURE() << "set_json: not JSON: " << json;
-    return;
-  }
-  rapidjson::Value copy(v, d.GetAllocator());
-  rapidjson::Pointer(pointer.c_str()).Set(d, copy, d.GetAllocator());
-}
-
 std::string to_json(const rapidjson::Value& v) {
   rapidjson::StringBuffer sb;
   rapidjson::Writer<rapidjson::StringBuffer> w(sb);

@@ -113,9 +113,6 @@ bool contains(const std::string& hay, const std::string& needle);
 bool icontains(const std::string& hay, const std::string& needle);
 // Parses JSON; on error the returned document HasParseError().
 rapidjson::Document parse_json(const std::string& text);
-// Sets the value at a JSON pointer of d (made if missing) to the parsed json, for config edits:
-// set_json(d, "/process/rlimits", R"([{"type": "RLIMIT_NOFILE", "soft": 10, "hard": 20}])").
-void set_json(rapidjson::Document& d, const std::string& pointer, const std::string& json);
 std::string to_json(const rapidjson::Value& v);
 // Polls pred every few ms until it is true or timeout passes; returns the last value.
 bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 30s);

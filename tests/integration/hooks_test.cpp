@@ -10,6 +10,7 @@
 #include <map>
 
 #include "tests/integration/harness.hpp"
+#include "tests/integration/isolation_helpers.hpp"
 
 namespace dkr_it {
 namespace {
