@@ -142,11 +142,9 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
         // exec starts from the process as configured, without what is added below for the init.
         l.state.process_json = spec::to_json(*config.process);
         l.state.no_new_keyring = opts.no_new_keyring;
-        if (linux.seccomp) {
-            l.state.seccomp = true;
-            l.state.seccomp_flags = linux.seccomp->flags;
-            l.state.seccomp_notify = security::seccomp_uses_notify(*linux.seccomp);
-        }
+        if (linux.seccomp)
+            l.state.seccomp = SeccompRecord{linux.seccomp->flags, security::seccomp_uses_notify(*linux.seccomp),
+                                            linux.seccomp->listener_path, linux.seccomp->listener_metadata};
         cg = cgroup::make_manager(linux.cgroups_path, opts.id, systemd_cgroup_);
         l.state.cgroup_path = cg->path();
         // Recorded before anything else is made, so that delete --force finds it all.
@@ -185,8 +183,8 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
             } catch (const Error& e) {
                 throw Error(config_file + ": " + e.what(), e.code());  // its messages name the JSON pointer
             }
-            seccomp.flags = l.state.seccomp_flags;
-            seccomp.notify = l.state.seccomp_notify;
+            seccomp.flags = l.state.seccomp->flags;
+            seccomp.notify = l.state.seccomp->notify;
             sys::write_file_atomic(sys::join(l.dir->path(), kSeccompFile), seccomp.bpf);
         }
 
@@ -272,7 +270,7 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
             if (reply.type == SyncMsg::SeccompFd && reply.fd) {
                 ContainerState creating = l.state;
                 creating.pid = child;
-                send_to_seccomp_agent(*linux.seccomp, reply.fd.get(), creating, child);
+                send_to_seccomp_agent(*linux.seccomp, reply.fd.get(), {&creating, Status::Creating, ""}, child);
             } else if (reply.type == SyncMsg::Hooks) {
                 // The init's namespaces exist and its mounts are made; the runtime's hooks run here.
                 std::string state = hook_state_json(creating_state(l.state, child));

@@ -6,10 +6,13 @@
 // the process: --process FILE, or the container's own with the flags applied
 // pidfd of the init; which namespaces differ from ours
 // setns(pidfd, pid|time): for our children only
-// clone3(CLONE_INTO_CGROUP) -------------------> born in the container's pid ns and cgroup
-// (v1: write it into cgroup.procs, send Go)       setns(pidfd, user|mnt|net|ipc|uts|cgroup)
+// open the v1 cgroups' tasks files
+// clone3(CLONE_INTO_CGROUP) -------------------> born in the container's pid ns and cgroup (v2,
+//                                                 hybrid unified); writes "0" to the v1 tasks files
+//                                                 setns(pidfd, user|mnt|net|ipc|uts|cgroup)
 //                                                 session keyring, pty (master -> console socket)
 //                                                 rlimits, user, caps, cwd, no_new_privs, seccomp
+// notify fd to listenerPath <------------------ (SCMP_ACT_NOTIFY: the notify fd, SCM_RIGHTS)
 // EOF on the sync socket <--------------------- execve (the CLOEXEC socket closes)
 // --pid-file; -d: return; else wait, relay, exit with its code
 #include "runtime/container.hpp"
@@ -32,6 +35,7 @@
 #include "runtime/namespaces.hpp"
 #include "runtime/process_attrs.hpp"
 #include "runtime/procfs.hpp"
+#include "runtime/seccomp_agent.hpp"
 #include "runtime/sync.hpp"
 #include "runtime/sys/file.hpp"
 #include "runtime/sys/process.hpp"
@@ -86,8 +90,8 @@ int Runtime::exec(const ExecOptions& opts) {
     SeccompProgram seccomp;
     if (s.seccomp) {
         seccomp.bpf = sys::read_file(sys::join(dir.path(), kSeccompFile));
-        seccomp.flags = s.seccomp_flags;
-        seccomp.notify = s.seccomp_notify;
+        seccomp.flags = s.seccomp->flags;
+        seccomp.notify = s.seccomp->notify;
     }
     // The pidfd, checked against the recorded start time once open, names
     // the init for good: a recycled pid cannot lead us into another process.
@@ -148,8 +152,18 @@ int Runtime::exec(const ExecOptions& opts) {
             cg->add_process(child);
             sync_send(parent_end.get(), SyncMsg::Go);
         }
-        auto [msg, text] = sync_recv(parent_end.get());
-        if (msg == SyncMsg::Error) throw Error(text);
+        // EOF: the program runs (the CLOEXEC socket went at exec).
+        for (;;) {
+            SyncMsgWithFd msg = sync_recv_fd(parent_end.get());
+            if (msg.type == SyncMsg::Eof) break;
+            if (msg.type == SyncMsg::Error) throw Error(msg.payload);
+            if (msg.type == SyncMsg::SeccompFd && msg.fd) {
+                spec::Seccomp agent;
+                agent.listener_path = s.seccomp->listener_path;
+                agent.listener_metadata = s.seccomp->listener_metadata;
+                send_to_seccomp_agent(agent, msg.fd.get(), {&s, Status::Running, ""}, child);
+            }
+        }
         if (!opts.pid_file.empty())
             sys::write_file_atomic(sys::absolute_path(opts.pid_file), std::to_string(child), 0644);
     } catch (...) {

@@ -34,7 +34,11 @@ void setup_and_exec(ExecInitContext& ctx) {
         use_as_terminal(pty.slave.get());
     }
     PreparedProcess prepared = prepare_process(ctx.process, ctx.lsm, ctx.seccomp, false);
-    prepared.seccomp_listener.reset();
+    // dkr exec hands it to the agent at listenerPath; the program must not inherit it.
+    if (prepared.seccomp_listener) {
+        sync_send_fd(ctx.sync_fd, SyncMsg::SeccompFd, prepared.seccomp_listener.get());
+        prepared.seccomp_listener.reset();
+    }
     exec_prepared(prepared, ctx.keep_fds);
 }
 

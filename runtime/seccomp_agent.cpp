@@ -15,9 +15,9 @@
 namespace dkr {
 namespace {
 
-std::string process_state_json(const spec::Seccomp& seccomp, const ContainerState& state, pid_t pid) {
+std::string process_state_json(const spec::Seccomp& seccomp, const OciState& state, pid_t pid) {
     rapidjson::Document inner;
-    inner.Parse(oci_state_json({&state, Status::Creating, ""}, false).c_str());
+    inner.Parse(oci_state_json(state, false).c_str());
     rapidjson::StringBuffer buf;
     rapidjson::Writer<rapidjson::StringBuffer> w(buf);
     w.StartObject();
@@ -39,7 +39,7 @@ std::string process_state_json(const spec::Seccomp& seccomp, const ContainerStat
 
 }  // namespace
 
-void send_to_seccomp_agent(const spec::Seccomp& seccomp, int notify_fd, const ContainerState& state, pid_t pid) {
+void send_to_seccomp_agent(const spec::Seccomp& seccomp, int notify_fd, const OciState& state, pid_t pid) {
     const std::string& path = seccomp.listener_path;
     try {
         sys::Fd sock = sys::connect_unix(path);

@@ -14,6 +14,7 @@ namespace dkr {
 // Connects to listenerPath (a SOCK_STREAM unix socket) and sends, in one
 // message, the container process state as JSON ({"ociVersion", "fds":
 // ["seccompFd"], "pid", "metadata", "state"}) with notify_fd as SCM_RIGHTS.
-void send_to_seccomp_agent(const spec::Seccomp& seccomp, int notify_fd, const ContainerState& state, pid_t pid);
+// `pid` is the process that loaded the filter: the init, or an exec'd one.
+void send_to_seccomp_agent(const spec::Seccomp& seccomp, int notify_fd, const OciState& state, pid_t pid);
 
 }  // namespace dkr

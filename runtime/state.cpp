@@ -166,10 +166,12 @@ std::string state_to_json(const ContainerState& s) {
         w.StartObject();
         w.Key("flags");
         w.StartArray();
-        for (const auto& f : s.seccomp_flags) w.String(f.c_str(), static_cast<rapidjson::SizeType>(f.size()));
+        for (const auto& f : s.seccomp->flags) w.String(f.c_str(), static_cast<rapidjson::SizeType>(f.size()));
         w.EndArray();
         w.Key("notify");
-        w.Bool(s.seccomp_notify);
+        w.Bool(s.seccomp->notify);
+        write_str(w, "listener_path", s.seccomp->listener_path);
+        write_str(w, "listener_metadata", s.seccomp->listener_metadata);
         w.EndObject();
     } else {
         w.Null();
@@ -206,14 +208,16 @@ ContainerState state_from_json(const std::string& json, const std::string& path)
     s.process_json = get_raw_object(doc, "process", path);
     const auto& seccomp = member(doc, "seccomp", path);
     if (seccomp.IsObject()) {
-        s.seccomp = true;
+        SeccompRecord& r = s.seccomp.emplace();
         const auto& flags = member(seccomp, "flags", path);
         if (!flags.IsArray()) throw Error(path + ": corrupt state: \"seccomp.flags\" is not an array");
         for (const auto& f : flags.GetArray()) {
             if (!f.IsString()) throw Error(path + ": corrupt state: a seccomp flag is not a string");
-            s.seccomp_flags.emplace_back(f.GetString(), f.GetStringLength());
+            r.flags.emplace_back(f.GetString(), f.GetStringLength());
         }
-        s.seccomp_notify = get_bool(seccomp, "notify", path);
+        r.notify = get_bool(seccomp, "notify", path);
+        r.listener_path = get_string(seccomp, "listener_path", path);
+        r.listener_metadata = get_string(seccomp, "listener_metadata", path);
     } else if (!seccomp.IsNull()) {
         throw Error(path + ": corrupt state: \"seccomp\" is not an object");
     }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,15 @@ inline constexpr const char* kSeccompFile = "seccomp.bpf";
 // list_container_ids skips exactly this name; create refuses it as an id.
 inline constexpr const char* kCacheDir = ".cache";
 
+// The container's seccomp filter as exec needs it: how to load the program
+// kept in kSeccompFile, and where SCMP_ACT_NOTIFY's fd goes (the agent at
+// linux.seccomp.listenerPath, told listenerMetadata).
+struct SeccompRecord {
+    std::vector<std::string> flags;
+    bool notify = false;
+    std::string listener_path, listener_metadata;
+};
+
 // What later commands need to find and judge a container. Status is not
 // stored: it is derived from the process, the fifo and the freezer.
 struct ContainerState {
@@ -40,9 +50,7 @@ struct ContainerState {
     // What `exec` needs of the config, so that it reads neither the bundle
     // (which may have changed since create) nor the seccomp profile:
     std::string process_json;      // the container's process object (spec::to_json)
-    bool seccomp = false;          // the program is in kSeccompFile
-    std::vector<std::string> seccomp_flags;
-    bool seccomp_notify = false;
+    std::optional<SeccompRecord> seccomp;
     bool no_new_keyring = false;
 };
 

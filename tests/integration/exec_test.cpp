@@ -13,6 +13,7 @@
 
 #include "tests/integration/harness.hpp"
 #include "tests/integration/isolation_helpers.hpp"
+#include "tests/integration/seccomp_agent.hpp"
 
 namespace dkr_it {
 namespace {
@@ -186,6 +187,33 @@ TEST_F(ExecTest, RunsUnderTheContainersSeccompFilter) {
   CmdResult r = exec({"filtered", "sh", "-c", try_mkdir});
   ASSERT_TRUE(r.ok()) << r;
   EXPECT_EQ(r.out, "refused\nSeccomp:\t2\n");
+}
+
+// SCMP_ACT_NOTIFY: an exec'd process's notify fd goes to the agent at
+// listenerPath too, with the container's state, as the init's does.
+TEST_F(ExecTest, SeccompNotifyFdGoesToTheAgent) {
+  constexpr int kEdquot = 122;  // an errno no shell command meets by chance
+  std::string sock = test_dir() + "/agent.sock";
+  SeccompAgent agent(sock, kEdquot);
+  start_sleeper("notified", [&](rapidjson::Document& d) {
+    set_json(d, "/linux/seccomp",
+             R"({"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": )" + jstr(sock) +
+                 R"(, "listenerMetadata": "meta-7",
+                 "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]})");
+  });
+  ASSERT_FALSE(agent.state_json(0).empty()) << "the init's fd never reached the agent";
+  CmdResult r = exec({"notified", "sh", "-c", "mkdir /dev/shm/d 2>&1; echo done"});
+  ASSERT_TRUE(r.ok()) << r;
+  EXPECT_TRUE(contains(r.out, "Disk quota exceeded")) << "the agent's answer did not reach exec's process" << r;
+  std::string state = agent.state_json(1);
+  auto d = parse_json(state);
+  ASSERT_FALSE(d.HasParseError()) << "exec's fd never reached the agent: [" << state << "]";
+  EXPECT_EQ(str_field(d, "metadata"), "meta-7") << state;
+  EXPECT_GT(int_field(d, "pid"), 0) << state;
+  EXPECT_NE(int_field(d, "pid"), state_pid("notified")) << "the pid is the exec'd process's" << state;
+  ASSERT_TRUE(d.HasMember("state") && d["state"].IsObject()) << state;
+  EXPECT_EQ(str_field(d["state"], "id"), "notified") << state;
+  EXPECT_EQ(str_field(d["state"], "status"), "running") << state;
 }
 
 TEST_F(ExecTest, ProcessFile) {

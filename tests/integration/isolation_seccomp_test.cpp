@@ -1,20 +1,12 @@
 // seccomp, read from inside the container: the configured errno for a
 // blocked syscall, argument conditions, unknown names skipped, flags and
 // architectures, and SCMP_ACT_NOTIFY handing the notify fd and the state to
-// an agent at listenerPath (this test is the agent).
-#include <linux/seccomp.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
-
+// an agent at listenerPath (this test is the agent: seccomp_agent.hpp).
 #include <cerrno>
-#include <thread>
 
 #include "tests/integration/harness.hpp"
 #include "tests/integration/isolation_helpers.hpp"
+#include "tests/integration/seccomp_agent.hpp"
 
 namespace dkr_it {
 namespace {
@@ -90,85 +82,9 @@ TEST_F(SeccompTest, BadProfilesFailCreateWithTheJsonPath) {
   }
 }
 
-// The agent side of listenerPath: accepts one connection, takes the state and
-// the notify fd, and answers every notified syscall with EDQUOT.
-class Agent {
- public:
-  explicit Agent(const std::string& path) : path_(path) {
-    listener_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_un addr = {};
-    addr.sun_family = AF_UNIX;
-    snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
-    EXPECT_EQ(bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0) << strerror(errno);
-    EXPECT_EQ(listen(listener_, 1), 0) << strerror(errno);
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~Agent() {
-    stop_ = true;
-    thread_.join();
-    close(listener_);
-  }
-  std::string state_json() {
-    thread_.join();
-    thread_ = std::thread([] {});
-    return state_;
-  }
-  int answered() const { return answered_; }
-
- private:
-  bool readable(int fd, int ms) {
-    struct pollfd p = {fd, POLLIN, 0};
-    return poll(&p, 1, ms) > 0 && !(p.revents & (POLLHUP | POLLERR | POLLNVAL) && !(p.revents & POLLIN));
-  }
-  void serve() {
-    // Generous: the machine is shared.
-    for (int i = 0; i < 600 && !stop_ && !readable(listener_, 100); ++i) {
-    }
-    if (stop_) return;
-    int conn = accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (conn < 0) return;
-    char buf[8192];
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-    iovec iov = {buf, sizeof buf};
-    msghdr msg = {};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    ssize_t n = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC);
-    close(conn);
-    if (n <= 0) return;
-    state_.assign(buf, size_t(n));
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    if (!c || c->cmsg_type != SCM_RIGHTS) return;
-    int fd;
-    memcpy(&fd, CMSG_DATA(c), sizeof fd);
-    // Answer until the container is gone (the fd then reports POLLHUP).
-    for (int idle = 0; idle < 600 && !stop_; ++idle) {
-      struct pollfd p = {fd, POLLIN, 0};
-      if (poll(&p, 1, 100) <= 0) continue;
-      if (!(p.revents & POLLIN)) break;
-      seccomp_notif req = {};
-      if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) continue;
-      seccomp_notif_resp resp = {};
-      resp.id = req.id;
-      resp.error = -kErrno;
-      if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp) == 0) ++answered_;
-    }
-    close(fd);
-  }
-
-  std::string path_;
-  int listener_ = -1;
-  std::thread thread_;
-  std::atomic<bool> stop_{false};
-  std::atomic<int> answered_{0};
-  std::string state_;
-};
-
 TEST_F(SeccompTest, NotifyHandsTheFdAndStateToTheAgent) {
   std::string sock = test_dir() + "/agent.sock";
-  Agent agent(sock);
+  SeccompAgent agent(sock, kErrno);
   std::string b = make_bundle({"sh", "-c", "mkdir /tmp/n 2>&1; echo done"}, [&](rapidjson::Document& d) {
     set_json(d, "/linux/seccomp",
              profile(R"([{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}])",

@@ -26,9 +26,7 @@ ContainerState sample() {
     s.annotations = {{"k", "v"}};
     s.hooks_json = R"({"poststop":[{"path":"/bin/true"}]})";
     s.process_json = R"({"args":["sh"],"cwd":"/"})";
-    s.seccomp = true;
-    s.seccomp_flags = {"SECCOMP_FILTER_FLAG_LOG"};
-    s.seccomp_notify = true;
+    s.seccomp = SeccompRecord{{"SECCOMP_FILTER_FLAG_LOG"}, true, "/run/agent.sock", "meta"};
     s.no_new_keyring = true;
     return s;
 }
@@ -65,9 +63,11 @@ TEST(State, JsonRoundTrip) {
     EXPECT_EQ(r.annotations, s.annotations);
     EXPECT_EQ(r.hooks_json, s.hooks_json);
     EXPECT_EQ(r.process_json, s.process_json);
-    EXPECT_TRUE(r.seccomp);
-    EXPECT_EQ(r.seccomp_flags, s.seccomp_flags);
-    EXPECT_TRUE(r.seccomp_notify);
+    ASSERT_TRUE(r.seccomp);
+    EXPECT_EQ(r.seccomp->flags, s.seccomp->flags);
+    EXPECT_TRUE(r.seccomp->notify);
+    EXPECT_EQ(r.seccomp->listener_path, "/run/agent.sock");
+    EXPECT_EQ(r.seccomp->listener_metadata, "meta");
     EXPECT_TRUE(r.no_new_keyring);
 }
 
@@ -78,7 +78,6 @@ TEST(State, AbsentConfigPartsStayAbsent) {
     EXPECT_EQ(r.hooks_json, "");
     EXPECT_EQ(r.process_json, "");
     EXPECT_FALSE(r.seccomp);
-    EXPECT_TRUE(r.seccomp_flags.empty());
     EXPECT_FALSE(r.no_new_keyring);
 }
 
