@@ -133,12 +133,13 @@ void linux_features(Writer& w) {
     }
     w.EndObject();
     seccomp(w);
-    enabled(w, "apparmor", false);
-    enabled(w, "selinux", false);
+    // As runc means them: dkr applies the labels (process_attrs.hpp) where the host has the LSM.
+    enabled(w, "apparmor", true);
+    enabled(w, "selinux", true);
     enabled(w, "intelRdt", false);
     w.Key("mountExtensions");
     w.StartObject();
-    enabled(w, "idmap", false);
+    enabled(w, "idmap", true);  // idmapped_mounts.hpp
     w.EndObject();
     w.EndObject();
 }
