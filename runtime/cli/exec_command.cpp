@@ -49,7 +49,6 @@ int cmd_exec(const Invocation& inv) {
     o.process_file = text(p, "process");
     if (o.process_file.empty() && p.positional.size() < 2)
         throw UsageError("dkr: \"exec\" requires a minimum of 2 arguments");
-    if (inv.parse_only) throw ParsedOnly{};
     o.id = p.positional[0];
     o.args.assign(p.positional.begin() + 1, p.positional.end());
     o.cwd = text(p, "cwd");
@@ -66,6 +65,11 @@ int cmd_exec(const Invocation& inv) {
     o.pid_file = text(p, "pid-file");
     o.preserve_fds = preserve_fds(p);
     o.ignore_paused = p.vm["ignore-paused"].as<bool>();
+    if (inv.parse_only) {
+        // What the flags themselves say is parsed too: --user, -g, --cap.
+        if (o.process_file.empty()) exec_process(o, spec::Process{});
+        throw ParsedOnly{};
+    }
     try {
         return Runtime(inv.globals.root, inv.log, inv.globals.systemd_cgroup).exec(o);
     } catch (const std::exception& e) {

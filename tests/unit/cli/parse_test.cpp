@@ -6,6 +6,7 @@
 #include <future>
 
 #include "runtime/cli/cli.hpp"
+#include "runtime/error.hpp"
 
 using dkr::cli::parse_command_line;
 using dkr::cli::UsageError;
@@ -27,6 +28,24 @@ TEST(CliParse, RejectsWhatDkrRejects) {
     EXPECT_THROW(parse_command_line({"state", "a", "b"}), UsageError);
     EXPECT_THROW(parse_command_line({"create", "--bogus", "c1"}), UsageError);
     EXPECT_THROW(parse_command_line({"--log-format", "xml", "list"}), UsageError);
+}
+
+TEST(CliParse, ExecTakesItsCommandLineAsItIs) {
+    // Flags end at the container id; what follows is the command's, dashes and all.
+    EXPECT_NO_THROW(parse_command_line({"exec", "-t", "-u", "1:2", "-g", "10", "--cap", "CAP_KILL", "c1", "ls", "-la"}));
+    EXPECT_NO_THROW(parse_command_line({"exec", "c1", "sh", "--bogus-for-sh"}));
+    EXPECT_NO_THROW(parse_command_line({"exec", "-p", "/p.json", "c1"}));
+    EXPECT_NO_THROW(parse_command_line({"run", "--keep", "--no-subreaper", "--preserve-fds", "2", "c1"}));
+    EXPECT_NO_THROW(parse_command_line({"features"}));
+    EXPECT_THROW(parse_command_line({"exec", "c1"}), UsageError);
+    EXPECT_THROW(parse_command_line({"exec", "--bogus", "c1", "ls"}), UsageError);
+    EXPECT_THROW(parse_command_line({"exec", "--preserve-fds", "-1", "c1", "ls"}), UsageError);
+    // --user is parsed strictly: "1" is uid 1; anything but UID[:GID] is refused.
+    EXPECT_NO_THROW(parse_command_line({"exec", "--user", "1", "c1", "id"}));
+    for (const char* bad : {"x", "+1", "-1", "1:", "1:2:3", "0x1"})
+        EXPECT_THROW(parse_command_line({"exec", "--user", bad, "c1", "id"}), dkr::Error) << bad;
+    EXPECT_THROW(parse_command_line({"exec", "-g", "-5", "c1", "id"}), dkr::Error);
+    EXPECT_THROW(parse_command_line({"exec", "--cap", "CAP_NOPE", "c1", "id"}), dkr::Error);
 }
 
 // Found by tests/fuzz/cli_fuzzer: Boost.Program_options formats an error by
