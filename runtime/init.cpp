@@ -11,6 +11,7 @@
 #include "runtime/cgroup/manager.hpp"
 #include "runtime/error.hpp"
 #include "runtime/fault.hpp"
+#include "runtime/loopback.hpp"
 #include "runtime/namespaces.hpp"
 #include "runtime/process.hpp"
 #include "runtime/process_attrs.hpp"
@@ -79,6 +80,7 @@ void setup_and_exec(InitContext& ctx) {
         if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0)
             throw sys_error("become root in the user namespace", "", errno);
     }
+    if (const spec::Namespace* net = linux.find_namespace("network"); net && net->path.empty()) bring_up_loopback();
     unshare_cgroup_namespace(linux);
     set_names(config);
     apply_process_attrs(proc, linux);
