@@ -264,16 +264,19 @@ TEST_P(PodmanTest, DetachedPsTopExec) {
   });
 }
 
-// The cgroup freezer state of a container, read on the host.
+// A podman container's cgroup directory in a hierarchy ("freezer", "pids";
+// "" for a cgroup2-only host), as podman's cgroupfs manager names it.
+std::string cgroup_dir(const std::string& hierarchy, const std::string& id) {
+  return "/sys/fs/cgroup" + (hierarchy.empty() ? "" : "/" + hierarchy) + E2e::get().sandbox().cgroup_parent() +
+         "/libpod-" + id;
+}
+
+// The freezer state of a container, read on the host (cgroup v1, or v2's cgroup.freeze).
 std::string freezer_state(const Container& c) {
   std::string id = c.inspect("{{.Id}}");
-  std::string parent = E2e::get().sandbox().cgroup_parent();
-  for (auto dir :
-       {"/sys/fs/cgroup/freezer" + parent + "/libpod-" + id, "/sys/fs/cgroup/unified" + parent + "/libpod-" + id}) {
-    std::string v1 = read_file(dir + "/freezer.state");
-    if (!v1.empty()) return trim(v1);
-  }
-  return "(no freezer state found)";
+  if (std::string v1 = read_file(cgroup_dir("freezer", id) + "/freezer.state"); !v1.empty()) return trim(v1);
+  std::string v2 = trim(read_file(cgroup_dir("", id) + "/cgroup.freeze"));
+  return v2 == "1" ? "FROZEN" : v2 == "0" ? "THAWED" : "(no freezer state found)";
 }
 
 TEST_P(PodmanTest, PauseUnpause) {
@@ -366,8 +369,8 @@ TEST_P(PodmanTest, Rm) {
     ASSERT_TRUE(forced.ok()) << forced;
     EXPECT_EQ(trim(podman()(rt, {"ps", "--all", "--quiet", "--filter", "name=^" + c.name() + "$"}).out), "");
     EXPECT_FALSE(exists(rt.root + "/" + id)) << "the runtime left its state directory " << rt.root << "/" << id;
-    std::string cgroup = "/sys/fs/cgroup/pids" + E2e::get().sandbox().cgroup_parent() + "/libpod-" + id;
-    EXPECT_TRUE(wait_until([&] { return !exists(cgroup); }, std::chrono::seconds(10))) << cgroup << " is left";
+    for (auto cgroup : {cgroup_dir("pids", id), cgroup_dir("", id)})
+      EXPECT_TRUE(wait_until([&] { return !exists(cgroup); }, std::chrono::seconds(10))) << cgroup << " is left";
     seen.add("rm --force", std::to_string(refused.exit_code != 0) + " " + std::to_string(exists(rt.root + "/" + id)));
 
     // An exited container is removed without --force.
