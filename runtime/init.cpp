@@ -63,6 +63,15 @@ sys::Fd wait_for_start(int state_dir_fd) {
     return fifo;
 }
 
+// The compiled filter, if any. The parent hands a notify fd to the agent at
+// listenerPath; the program must not inherit it.
+void load_seccomp(const InitContext& ctx, const spec::Linux& linux) {
+    if (ctx.seccomp_bpf.empty()) return;
+    const spec::Seccomp& sc = *linux.seccomp;
+    sys::Fd listener = security::load_filter(ctx.seccomp_bpf, sc.flags, security::seccomp_uses_notify(sc));
+    if (listener) sync_send_fd(ctx.sync_fd, SyncMsg::SeccompFd, listener.get());
+}
+
 void setup_and_exec(InitContext& ctx) {
     cgroup::join_self(ctx.cgroup_tasks);
     const spec::Config& config = ctx.config;
@@ -103,6 +112,10 @@ void setup_and_exec(InitContext& ctx) {
     DKR_FAULT_POINT("init-after-mounts");
 
     apply_rlimits(proc.rlimits);
+    // Without noNewPrivileges, loading a filter takes CAP_SYS_ADMIN, which the
+    // process may be about to lose: load it now, as runc does, and the
+    // syscalls left before exec must pass it. Otherwise load it last.
+    if (!proc.no_new_privileges) load_seccomp(ctx, linux);
     if (proc.capabilities) {
         if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) throw sys_error("prctl", "PR_SET_KEEPCAPS", errno);
         security::drop_bounding_set(*proc.capabilities);
@@ -117,13 +130,9 @@ void setup_and_exec(InitContext& ctx) {
     std::string path = find_executable(args[0], env);
 
     apply_lsm_exec(ctx.lsm);
-    if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        throw sys_error("prctl", "PR_SET_NO_NEW_PRIVS", errno);
-    if (!ctx.seccomp_bpf.empty()) {
-        const spec::Seccomp& sc = *linux.seccomp;
-        sys::Fd listener = security::load_filter(ctx.seccomp_bpf, sc.flags, security::seccomp_uses_notify(sc));
-        // The parent hands it to the agent at listenerPath; the program must not inherit it.
-        if (listener) sync_send_fd(ctx.sync_fd, SyncMsg::SeccompFd, listener.get());
+    if (proc.no_new_privileges) {
+        if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw sys_error("prctl", "PR_SET_NO_NEW_PRIVS", errno);
+        load_seccomp(ctx, linux);
     }
 
     DKR_FAULT_POINT("init-before-ready");
