@@ -18,7 +18,10 @@ const std::string& fingerprint_script() {
       // A file masked by a bind mount of a /dev/null counts as masked, whichever
       // /dev/null it was (dkr uses the host's, runc the container's). The
       // overlay's options name the engine's storage paths.
+      // runc 1.1 leaves the tmpfs at /sys/fs/cgroup writable when the mount
+      // asks for ro; dkr mounts it ro: its ro/rw is left out.
       "while read src dst type opts rest; do"
+      "  [ $dst = /sys/fs/cgroup ] && opts=${opts#r[ow],};"
       "  if [ -c $dst ]; then echo \"$dst masked by $(stat -c %t,%T $dst)\";"
       "  else echo \"$src $dst $type $opts\"; fi;"
       "done < /proc/self/mounts | sed -E 's/^(overlay \\/ overlay [a-z]+),.*/\\1,.../' | sort; echo ---;"
