@@ -33,12 +33,7 @@ void setup_and_exec(ExecInitContext& ctx) {
         ::close(ctx.console_fd);
         use_as_terminal(pty.slave.get());
     }
-    PreparedProcess prepared = prepare_process(ctx.process, ctx.lsm, ctx.seccomp, false);
-    // dkr exec hands it to the agent at listenerPath; the program must not inherit it.
-    if (prepared.seccomp_listener) {
-        sync_send_fd(ctx.sync_fd, SyncMsg::SeccompFd, prepared.seccomp_listener.get());
-        prepared.seccomp_listener.reset();
-    }
+    PreparedProcess prepared = prepare_process(ctx.process, ctx.lsm, ctx.seccomp, false, ctx.sync_fd);
     exec_prepared(prepared, ctx.keep_fds);
 }
 

@@ -13,6 +13,7 @@
 #include "runtime/fault.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/keyring.hpp"
+#include "runtime/loopback.hpp"
 #include "runtime/namespaces.hpp"
 #include "runtime/process.hpp"
 #include "runtime/process_attrs.hpp"
@@ -79,6 +80,7 @@ void setup_and_exec(InitContext& ctx) {
         if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0)
             throw sys_error("become root in the user namespace", "", errno);
     }
+    if (const spec::Namespace* net = linux.find_namespace("network"); net && net->path.empty()) bring_up_loopback();
     unshare_cgroup_namespace(linux);
     if (ctx.new_keyring) join_session_keyring(ctx.id);
     set_names(config);
@@ -109,12 +111,7 @@ void setup_and_exec(InitContext& ctx) {
     finish_rootfs(config, std::move(devnull_tree));
     DKR_FAULT_POINT("init-after-mounts");
 
-    PreparedProcess prepared = prepare_process(proc, ctx.lsm, ctx.seccomp, true);
-    // The parent hands it to the agent at listenerPath; the program must not inherit it.
-    if (prepared.seccomp_listener) {
-        sync_send_fd(ctx.sync_fd, SyncMsg::SeccompFd, prepared.seccomp_listener.get());
-        prepared.seccomp_listener.reset();
-    }
+    PreparedProcess prepared = prepare_process(proc, ctx.lsm, ctx.seccomp, true, ctx.sync_fd);
 
     DKR_FAULT_POINT("init-before-ready");
     sync_send(ctx.sync_fd, SyncMsg::Ready);

@@ -15,6 +15,7 @@
 #include "runtime/security/capabilities.hpp"
 #include "runtime/security/safe_path.hpp"
 #include "runtime/security/seccomp.hpp"
+#include "runtime/sync.hpp"
 #include "runtime/sys/file.hpp"
 
 namespace dkr {
@@ -128,9 +129,20 @@ void apply_rlimits(const std::vector<spec::Rlimit>& rlimits) {
     }
 }
 
+namespace {
+
+void load_seccomp(const SeccompProgram& seccomp, int sync_fd) {
+    if (seccomp.bpf.empty()) return;
+    sys::Fd listener = security::load_filter(seccomp.bpf, seccomp.flags, seccomp.notify);
+    if (listener) sync_send_fd(sync_fd, SyncMsg::SeccompFd, listener.get());
+}
+
+}  // namespace
+
 PreparedProcess prepare_process(const spec::Process& p, const LsmExec& lsm, const SeccompProgram& seccomp,
-                                bool create_cwd) {
+                                bool create_cwd, int sync_fd) {
     apply_rlimits(p.rlimits);
+    if (!p.no_new_privileges) load_seccomp(seccomp, sync_fd);
     if (p.capabilities) {
         if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) throw sys_error("prctl", "PR_SET_KEEPCAPS", errno);
         security::drop_bounding_set(*p.capabilities);
@@ -144,13 +156,14 @@ PreparedProcess prepare_process(const spec::Process& p, const LsmExec& lsm, cons
         rethrow_with("cwd " + p.cwd);
     }
 
-    PreparedProcess out{"", p.args, process_env(p), {}};
+    PreparedProcess out{"", p.args, process_env(p)};
     out.path = find_executable(out.args[0], out.env);
 
     apply_lsm_exec(lsm);
-    if (p.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        throw sys_error("prctl", "PR_SET_NO_NEW_PRIVS", errno);
-    if (!seccomp.bpf.empty()) out.seccomp_listener = security::load_filter(seccomp.bpf, seccomp.flags, seccomp.notify);
+    if (p.no_new_privileges) {
+        if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw sys_error("prctl", "PR_SET_NO_NEW_PRIVS", errno);
+        load_seccomp(seccomp, sync_fd);
+    }
     return out;
 }
 

@@ -39,16 +39,19 @@ struct SeccompProgram {
 struct PreparedProcess {
     std::string path;
     std::vector<std::string> args, env;
-    sys::Fd seccomp_listener;  // SCMP_ACT_NOTIFY: the notify fd, for the agent at listenerPath
 };
 
 // The last steps in the container before exec, shared by the init and
 // `exec`, in the order capabilities.hpp requires: rlimits, bounding set,
 // user, capabilities, umask, cwd (made when missing with create_cwd, as
 // runc's init does; exec needs it to exist), the program's lookup, the LSM
-// label to exec into, no_new_privs and the seccomp filter last.
+// label to exec into, no_new_privs and the seccomp filter last. Without
+// noNewPrivileges the filter is loaded first instead, as runc does: loading
+// it then takes CAP_SYS_ADMIN, which the process may be about to drop. A
+// notify fd goes to the parent over sync_fd at once (a syscall it traps may
+// come before exec), for the agent at listenerPath.
 PreparedProcess prepare_process(const spec::Process& p, const LsmExec& lsm, const SeccompProgram& seccomp,
-                                bool create_cwd);
+                                bool create_cwd, int sync_fd);
 
 // Marks every fd from 3 + keep_fds close-on-exec, then execve. Throws if the exec fails.
 [[noreturn]] void exec_prepared(PreparedProcess& p, int keep_fds);

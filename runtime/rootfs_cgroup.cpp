@@ -112,12 +112,13 @@ void mount_cgroup_tree(int root_fd, const std::string& dest, const MountOptions&
         mount_hierarchy(mounts[0], "", new_cgroupns, target.get(), attrs, dest);
         return;
     }
-    // v1 or hybrid: a tmpfs holding one directory per hierarchy.
+    // v1 or hybrid: a tmpfs holding one directory per v1 hierarchy. A hybrid
+    // host's cgroup2 mount is left out, as runc leaves it out.
     sys::Fd tmpfs = sys::new_mount("tmpfs", "mode=755", attrs & ~MOUNT_ATTR_RDONLY, dest);
     sys::attach_tree(tmpfs.get(), target.get(), dest);
     sys::Fd dir = security::open_in_root(root_fd, dest, O_PATH | O_DIRECTORY);
     for (const auto& m : mounts) {
-        if (m.mount_point.rfind("/sys/fs/cgroup/", 0) != 0) continue;
+        if (m.mount_point.rfind("/sys/fs/cgroup/", 0) != 0 || m.fstype == "cgroup2") continue;
         std::string name = base_name(m.mount_point);
         std::string sub = sys::join(dest, name);
         sys::Fd subdir = security::mkdir_all_in_root(root_fd, sub, 0755);

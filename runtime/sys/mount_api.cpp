@@ -40,6 +40,9 @@ void set_mount_attrs(int fd, uint64_t set, uint64_t clear, uint64_t propagation,
 Fd new_mount(const std::string& fstype, const std::string& data, uint64_t attrs, const std::string& what) {
     Fd fs(::fsopen(fstype.c_str(), FSOPEN_CLOEXEC));
     if (!fs) throw sys_error("fsopen " + fstype, what, errno);
+    // The source /proc/mounts shows ("none" if unset), named as runc names it.
+    if (::fsconfig(fs.get(), FSCONFIG_SET_STRING, "source", fstype.c_str(), 0) < 0)
+        throw sys_error("mount source " + fstype, what, errno);
     size_t start = 0;
     while (start < data.size()) {
         size_t end = data.find(',', start);

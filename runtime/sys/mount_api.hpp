@@ -20,7 +20,8 @@ void attach_tree(int tree_fd, int target_fd, const std::string& what);
 void set_mount_attrs(int fd, uint64_t set, uint64_t clear, uint64_t propagation, bool recursive,
                      const std::string& what);
 
-// A new, detached filesystem mount (fsopen + fsconfig + fsmount) with mount attributes.
+// A new, detached filesystem mount (fsopen + fsconfig + fsmount) with mount
+// attributes; its source is fstype ("tmpfs", "cgroup").
 Fd new_mount(const std::string& fstype, const std::string& data, uint64_t attrs, const std::string& what);
 
 // MS_* per-mount flags -> MOUNT_ATTR_* (for mount_setattr).

@@ -7,6 +7,7 @@
 
 #include "tests/e2e/compare.hpp"
 #include "tests/e2e/environment.hpp"
+#include "tests/e2e/fingerprint.hpp"
 #include "tests/e2e/text.hpp"
 
 namespace dkr_e2e {
@@ -64,6 +65,17 @@ TEST_P(ContainerdTest, RunEchoExitCode) {
         << "--rm left the container";
     EXPECT_FALSE(exists(Containerd::runtime_state_dir(t.id())))
         << "the runtime left its state directory " << Containerd::runtime_state_dir(t.id());
+  });
+}
+
+// What a container sees of itself with ctr's defaults.
+TEST_P(ContainerdTest, Defaults) {
+  compared([&](const Runtime& rt, Observations& seen) {
+    Task t(containerd(), rt, "defaults");
+    Result r =
+        containerd().ctr(with_command(containerd().run_args(rt, t.id(), {"--rm"}), {"sh", "-c", fingerprint_script()}));
+    ASSERT_TRUE(r.ok()) << r;
+    observe_fingerprint(r.out, t.id(), seen);
   });
 }
 

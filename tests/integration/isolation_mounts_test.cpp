@@ -172,6 +172,33 @@ TEST_F(MountTest, MaskedAndReadonlyPaths) {
   EXPECT_EQ(options_of(sys[0]).count("ro"), 1u) << lines[4];
 }
 
+// The cgroup tree and a masked directory as /proc/mounts shows them: each
+// source named after its type (as runc names them), and on a host with v1
+// hierarchies only those (runc leaves a hybrid host's cgroup2 out).
+TEST_F(MountTest, CgroupTreeAndMaskedDirectoryAsRuncShowsThem) {
+  std::string b = make_bundle(
+      {"sh", "-c", "awk '$2 ~ \"^/sys/fs/cgroup\" || $2 == \"/sys/firmware\" { print $1, $2, $3 }' /proc/self/mounts"},
+      [](rapidjson::Document& d) {
+        set_json(d, "/linux/maskedPaths", R"(["/sys/firmware"])");
+        set_json(d, "/mounts/-",
+                 R"({"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
+                     "options": ["nosuid", "noexec", "nodev", "relatime", "ro"]})");
+      });
+  CmdResult r = run_cmd({"run", "-b", b, "cgroup-tree"});
+  ASSERT_TRUE(r.ok()) << r;
+  bool host_v1 = contains(read_file("/proc/self/mounts"), " cgroup rw");
+  size_t hierarchies = 0;
+  for (auto& line : split_lines(r.out)) {
+    auto f = split_ws(line);
+    ASSERT_EQ(f.size(), 3u) << line;
+    EXPECT_EQ(f[0], f[2]) << "the source is named after the type: " << line;
+    if (host_v1) EXPECT_NE(f[2], "cgroup2") << "a hybrid host's cgroup2 is not mounted: " << r.out;
+    hierarchies += f[2] == "cgroup" || f[2] == "cgroup2";
+  }
+  EXPECT_GT(hierarchies, 0u) << r.out;
+  EXPECT_TRUE(contains(r.out, "tmpfs /sys/firmware tmpfs")) << r.out;
+}
+
 TEST_F(MountTest, DevicesWithModesAndOwners) {
   std::string b = make_bundle({"stat", "-c", "%n %a %u %g %t:%T %F", "/dev/null", "/dev/tty", "/dev/mydev", "/dev/sub/fifo"},
                               [](rapidjson::Document& d) {

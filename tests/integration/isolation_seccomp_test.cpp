@@ -36,6 +36,28 @@ TEST_F(SeccompTest, BlockedSyscallReturnsTheConfiguredErrno) {
   EXPECT_EQ(lines[2], "1");
 }
 
+// Without noNewPrivileges, loading a filter needs CAP_SYS_ADMIN, which the
+// process's own capabilities (containers.conf's defaults, as podman runs
+// containers) lack: the filter goes in before they are dropped, as in runc.
+TEST_F(SeccompTest, FilterWithoutNoNewPrivilegesOrSysAdmin) {
+  std::string b = make_bundle(
+      {"sh", "-c", "grep -E '^(NoNewPrivs|Seccomp|CapEff):' /proc/self/status; mkdir /tmp/x 2>&1; true"},
+      [](rapidjson::Document& d) {
+        const std::string caps = R"(["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
+            "CAP_NET_BIND_SERVICE", "CAP_SETFCAP", "CAP_SETGID", "CAP_SETPCAP", "CAP_SETUID", "CAP_SYS_CHROOT"])";
+        set_json(d, "/process/capabilities", R"({"bounding": )" + caps + R"(, "effective": )" + caps +
+                                                 R"(, "permitted": )" + caps + "}");
+        set_json(d, "/process/noNewPrivileges", "false");
+        set_json(d, "/linux/seccomp",
+                 profile(R"([{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 122}])"));
+      });
+  auto lines = run_lines(b, "no-nnp", 4);
+  EXPECT_EQ(lines[0], "CapEff:\t00000000800405fb");
+  EXPECT_EQ(lines[1], "NoNewPrivs:\t0");
+  EXPECT_EQ(lines[2], "Seccomp:\t2");
+  EXPECT_TRUE(contains(lines[3], kErrnoText)) << lines[3];
+}
+
 TEST_F(SeccompTest, ArgumentConditions) {
   // kill(pid, 0) is refused, kill(pid, SIGCONT) is not.
   std::string b = make_bundle({"sh", "-c", "kill -0 1 2>&1 || true; kill -CONT 1 && echo sent"}, [](rapidjson::Document& d) {

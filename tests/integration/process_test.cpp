@@ -24,6 +24,15 @@ TEST_F(ProcessTest, HostnameComesFromConfig) {
   EXPECT_EQ(r2.out, "another-name\n");
 }
 
+// As runc: an engine's "no network" (podman --network none) means loopback
+// only, so a new network namespace comes with lo up.
+TEST_F(ProcessTest, LoopbackIsUpInANewNetworkNamespace) {
+  std::string b = make_bundle({"sh", "-c", "cat /sys/class/net/lo/flags; ip -o addr show lo | cut -d' ' -f7"});
+  CmdResult r = run_cmd({"run", "-b", b, "loopback"});
+  ASSERT_TRUE(r.ok()) << r;
+  EXPECT_EQ(r.out, "0x9\n127.0.0.1/8\n::1/128\n") << "IFF_UP|IFF_LOOPBACK and lo's addresses";
+}
+
 TEST_F(ProcessTest, ProcessIsPid1) {
   std::string b = make_bundle({"sh", "-c", "echo $$"});
   CmdResult r = run_cmd({"run", "-b", b, "pid1"});
