@@ -33,7 +33,9 @@ std::set<long> table_pids(const CmdResult& r) {
 
 TEST_F(CgroupPsTest, TableAndJsonListTheContainersProcesses) {
   start_container("ps1", {"sh", "-c", "sleep 1000 & sleep 1000"});
-  std::set<long> pids = json_pids("ps1");
+  // start returns once sh runs; the background sleep comes a moment later.
+  std::set<long> pids;
+  wait_until([&] { return (pids = json_pids("ps1")).size() == 2; });
   ASSERT_EQ(pids.size(), 2u) << "the shell's child and the exec'd sleep";
   EXPECT_TRUE(pids.count(state_pid("ps1")));
 
