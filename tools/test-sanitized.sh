@@ -5,8 +5,7 @@
 # UndefinedBehaviorSanitizer, in the fault-injection build: builds into
 # build-sanitize with -DDKR_SANITIZE=ON -DDKR_FAULT_INJECTION=ON, then runs the
 # unit, integration and fault tests there with ctest (not the e2e tests, in
-# which podman and containerd drive dkr: they run in the plain suite, and need
-# the engines' set-up and minutes more). A sanitizer report fails
+# which podman and containerd drive dkr: docs/engines.md). A sanitizer report fails
 # the test that caused it: undefined behaviour aborts, a leak makes dkr exit
 # non-zero, and either puts more than the one error line on dkr's stderr that
 # the integration tests allow. tools/test.sh runs this after the plain suite.
