@@ -203,7 +203,11 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
 
         LsmExec lsm = lsm_exec_labels(*config.process, log_);
         IdmappedMounts idmapped = prepare_idmapped_mounts(config, bundle);
-        auto [parent_end, child_end] = make_sync_pair();
+        // Named references, not a structured binding: init_main captures
+        // them, which clang before 16 (the fuzz build's) cannot do with bindings.
+        auto sync_pair = make_sync_pair();
+        sys::Fd& parent_end = sync_pair.first;
+        sys::Fd& child_end = sync_pair.second;
         runtime_namespaces.emplace(linux);
         const spec::Namespace* userns = linux.find_namespace("user");
         bool new_userns = userns && userns->path.empty();

@@ -20,6 +20,14 @@ class CgroupPsTest : public CgroupTest {
       for (auto& p : d.GetArray()) out.insert(p.GetInt64());
     return out;
   }
+  // Runs `sh -c "sleep 1000 & sleep 1000"` and waits for both sleeps: start
+  // returns once sh runs, the background one comes a moment later.
+  std::set<long> start_two_sleeps(const std::string& id) {
+    start_container(id, {"sh", "-c", "sleep 1000 & sleep 1000"});
+    std::set<long> pids;
+    wait_until([&] { return (pids = json_pids(id)).size() == 2; });
+    return pids;
+  }
 };
 
 // The PID column (the second of `ps -ef`) of the rows after the header.
@@ -32,8 +40,7 @@ std::set<long> table_pids(const CmdResult& r) {
 }
 
 TEST_F(CgroupPsTest, TableAndJsonListTheContainersProcesses) {
-  start_container("ps1", {"sh", "-c", "sleep 1000 & sleep 1000"});
-  std::set<long> pids = json_pids("ps1");
+  std::set<long> pids = start_two_sleeps("ps1");
   ASSERT_EQ(pids.size(), 2u) << "the shell's child and the exec'd sleep";
   EXPECT_TRUE(pids.count(state_pid("ps1")));
 
@@ -52,7 +59,7 @@ TEST_F(CgroupPsTest, TableAndJsonListTheContainersProcesses) {
 }
 
 TEST_F(CgroupPsTest, ArgumentsAfterTheIdGoToPs) {
-  start_container("ps2", {"sh", "-c", "sleep 1000 & sleep 1000"});
+  ASSERT_EQ(start_two_sleeps("ps2").size(), 2u);
   CmdResult r = run_cmd({"ps", "ps2", "-o", "pid,comm"});
   ASSERT_TRUE(r.ok()) << r;
   auto lines = split_lines(r.out);

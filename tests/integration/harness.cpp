@@ -42,6 +42,8 @@ namespace dkr_it {
 namespace {
 
 std::string g_rootfs;
+// The running test's own directory (tests run one at a time in a binary).
+std::string g_test_dir;
 // The test binary's private cgroup in each hierarchy (see PrivateCgroup).
 std::vector<std::string> g_private_cgroups;
 
@@ -692,8 +694,13 @@ unsigned long long caught_signals(pid_t pid) {
 
 std::vector<std::string> mount_snapshot() {
   std::vector<std::string> v;
-  for (auto& m : read_mountinfo())
+  for (auto& m : read_mountinfo()) {
+    // Other test binaries on this machine mount under their own test dirs:
+    // their mounts come and go whatever this test does.
+    bool ours = starts_with_path(m.mount_point, g_rootfs) || starts_with_path(m.mount_point, g_test_dir);
+    if (!ours && m.mount_point.rfind("/tmp/dkr-it-", 0) == 0) continue;
     v.push_back(m.rest + " " + m.mount_point + " - " + m.fstype + " " + m.source);
+  }
   std::sort(v.begin(), v.end());
   return v;
 }
@@ -818,6 +825,7 @@ void ContainerTest::SetUp() {
   char tmpl[] = "/tmp/dkr-it-XXXXXX";
   ASSERT_NE(mkdtemp(tmpl), nullptr) << strerror(errno);
   dir_ = tmpl;
+  g_test_dir = dir_;
   chmod(dir_.c_str(), 0755);
   root_ = dir_ + "/root";
   ASSERT_EQ(mkdir(root_.c_str(), 0700), 0) << strerror(errno);
@@ -832,6 +840,7 @@ void ContainerTest::TearDown() {
   std::error_code ec;
   fs::remove_all(dir_, ec);
   if (ec) std::cerr << "harness: cannot remove " << dir_ << ": " << ec.message() << "\n";
+  g_test_dir.clear();
 }
 
 void ContainerTest::cleanup_containers() {

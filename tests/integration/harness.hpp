@@ -125,7 +125,8 @@ std::vector<std::string> process_cmdline(pid_t pid);
 unsigned long pid_ns_inode(pid_t pid);
 // Mask of caught signals (SigCgt of /proc/PID/status).
 unsigned long long caught_signals(pid_t pid);
-// /proc/self/mountinfo without the mount and parent ids: "dev root mountpoint - fstype source", sorted.
+// /proc/self/mountinfo without the mount and parent ids: "dev root mountpoint - fstype source", sorted;
+// without the mounts under other test runs' /tmp/dkr-it-* dirs (the machine is shared).
 std::vector<std::string> mount_snapshot();
 // Every path under dir, relative, recursively, sorted ("" entries excluded).
 std::vector<std::string> dir_listing(const std::string& dir);
