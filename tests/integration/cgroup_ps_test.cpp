@@ -10,6 +10,15 @@ namespace {
 
 class CgroupPsTest : public CgroupTest {
  protected:
+  // Waits until the container has n processes (a shell's `&` child comes a
+  // moment after start returns).
+  bool wait_processes(const std::string& id, size_t n) {
+    return wait_until([&] {
+      auto d = parse_json(run_cmd({"ps", "--format", "json", id}).out);
+      return d.IsArray() && d.Size() == n;
+    });
+  }
+
   std::set<long> json_pids(const std::string& id) {
     CmdResult r = run_cmd({"ps", "--format", "json", id});
     EXPECT_TRUE(r.ok()) << r;
@@ -33,6 +42,7 @@ std::set<long> table_pids(const CmdResult& r) {
 
 TEST_F(CgroupPsTest, TableAndJsonListTheContainersProcesses) {
   start_container("ps1", {"sh", "-c", "sleep 1000 & sleep 1000"});
+  ASSERT_TRUE(wait_processes("ps1", 2));
   std::set<long> pids = json_pids("ps1");
   ASSERT_EQ(pids.size(), 2u) << "the shell's child and the exec'd sleep";
   EXPECT_TRUE(pids.count(state_pid("ps1")));
@@ -44,8 +54,11 @@ TEST_F(CgroupPsTest, TableAndJsonListTheContainersProcesses) {
   std::string want_header = split_lines(read_file(reference_path("ps-table.txt"))).at(0);
   EXPECT_EQ(lines[0], want_header) << "ps -ef's header, as runc prints it";
   EXPECT_EQ(table_pids(t), pids) << t;
-  for (size_t i = 1; i < lines.size(); ++i)
-    if (!lines[i].empty()) EXPECT_TRUE(contains(lines[i], "sleep 1000")) << lines[i];
+  for (size_t i = 1; i < lines.size(); ++i) {
+    if (!lines[i].empty()) {
+      EXPECT_TRUE(contains(lines[i], "sleep 1000")) << lines[i];
+    }
+  }
 
   CmdResult f = run_cmd({"ps", "-f", "json", "ps1"});
   EXPECT_EQ(parse_json(f.out).Size(), 2u) << f;
@@ -53,6 +66,7 @@ TEST_F(CgroupPsTest, TableAndJsonListTheContainersProcesses) {
 
 TEST_F(CgroupPsTest, ArgumentsAfterTheIdGoToPs) {
   start_container("ps2", {"sh", "-c", "sleep 1000 & sleep 1000"});
+  ASSERT_TRUE(wait_processes("ps2", 2));
   CmdResult r = run_cmd({"ps", "ps2", "-o", "pid,comm"});
   ASSERT_TRUE(r.ok()) << r;
   auto lines = split_lines(r.out);
