@@ -146,7 +146,9 @@ TEST_F(CgroupLimitsTest, UpdateWithBadValuesFailsAndChangesNothing) {
   CmdResult busy = run_cmd({"update", "--cpuset-cpus", "0", "--memory", "1", "updbad"});
   EXPECT_EQ(busy.exit_code, 1) << busy;
   EXPECT_TRUE(contains(busy.message(), "current usage")) << busy;
-  if (is_dkr()) EXPECT_EQ(trim(read_file(cgroup_dir("cpuset", cg) + "/cpuset.cpus")), cpus);
+  if (is_dkr()) {
+    EXPECT_EQ(trim(read_file(cgroup_dir("cpuset", cg) + "/cpuset.cpus")), cpus);
+  }
   EXPECT_EQ(status("updbad"), "running");
 }
 

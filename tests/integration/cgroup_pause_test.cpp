@@ -32,7 +32,9 @@ TEST_F(CgroupPauseTest, PauseFreezesEveryProcessAndResumeRunsThemAgain) {
   for (auto& pid : ps.GetArray()) {
     char st = process_state(pid.GetInt());
     EXPECT_NE(st, 'R') << "pid " << pid.GetInt() << " runs while paused";
-    if (!cgroup_v2_host()) EXPECT_EQ(st, 'D') << "a task frozen by the v1 freezer shows as D";
+    if (!cgroup_v2_host()) {
+      EXPECT_EQ(st, 'D') << "a task frozen by the v1 freezer shows as D";
+    }
   }
   // The loop would count thousands in the time these commands take.
   long before = count(init);
