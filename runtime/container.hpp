@@ -78,7 +78,10 @@ public:
 private:
     struct Launch;
     Launch launch(const CreateOptions& opts, bool run_now);
-    Status status_of(ContainerDir& dir, const ContainerState& s, bool locked_by_us);
+    // `host`: the cgroup host description when the caller already has it
+    // (list, for every container); otherwise it is read when needed.
+    Status status_of(ContainerDir& dir, const ContainerState& s, bool locked_by_us,
+                     const cgroup::Host* host = nullptr);
     // Removes the cgroup and the state dir, then runs the poststop hooks.
     // Hooks run in `hooks_cwd` ("": ours): as runc's, those of create and
     // run run in the bundle, those of start and delete where we were started.

@@ -3,6 +3,8 @@
 
 #include <sys/stat.h>
 
+#include <optional>
+
 #include "runtime/cgroup/manager.hpp"
 #include "runtime/error.hpp"
 #include "runtime/procfs.hpp"
@@ -11,13 +13,16 @@
 namespace dkr {
 namespace {
 
-std::string owner_name(uid_t uid) {
-    std::string passwd;
+// "" when unreadable: every owner then shows as "#UID".
+std::string read_passwd() {
     try {
-        passwd = sys::read_file("/etc/passwd");
+        return sys::read_file("/etc/passwd");
     } catch (const Error&) {
-        return "#" + std::to_string(uid);
+        return "";
     }
+}
+
+std::string owner_name(uid_t uid, const std::string& passwd) {
     size_t pos = 0;
     std::string id = ":" + std::to_string(uid) + ":";
     while (pos < passwd.size()) {
@@ -34,11 +39,13 @@ std::string owner_name(uid_t uid) {
 
 }  // namespace
 
-Status Runtime::status_of(ContainerDir& dir, const ContainerState& s, bool locked_by_us) {
+Status Runtime::status_of(ContainerDir& dir, const ContainerState& s, bool locked_by_us, const cgroup::Host* host) {
     if (s.pid == 0) return !locked_by_us && !dir.try_lock_shared() ? Status::Creating : Status::Stopped;
     if (!process_alive(s.pid, s.pid_start_time)) return Status::Stopped;
     // A created container can be paused too (runc): the freezer comes first.
-    if (!s.cgroup_path.empty() && cgroup::open_manager(s.cgroup_path)->frozen()) return Status::Paused;
+    if (!s.cgroup_path.empty() &&
+        (host ? cgroup::open_manager(*host, s.cgroup_path) : cgroup::open_manager(s.cgroup_path))->frozen())
+        return Status::Paused;
     return dir.fifo_exists() ? Status::Created : Status::Running;
 }
 
@@ -50,14 +57,19 @@ std::string Runtime::state_json(const std::string& id) {
 
 std::vector<ListEntry> Runtime::list() {
     std::vector<ListEntry> out;
+    // Read once for all the containers, not once each.
+    std::optional<cgroup::Host> host;
+    std::optional<std::string> passwd;
     for (const auto& id : list_container_ids(root_)) {
         try {
             ContainerDir dir = ContainerDir::open(root_, id);
             ContainerState s = dir.read_state();
-            Status st = status_of(dir, s, false);
+            if (!host && s.pid != 0 && !s.cgroup_path.empty()) host = cgroup::detect_host();
+            Status st = status_of(dir, s, false, host ? &*host : nullptr);
             struct stat sb;
             uid_t uid = ::fstat(dir.fd(), &sb) == 0 ? sb.st_uid : 0;
-            out.push_back({std::move(s), st, owner_name(uid)});
+            if (!passwd) passwd = read_passwd();
+            out.push_back({std::move(s), st, owner_name(uid, *passwd)});
         } catch (const Error& e) {
             log_.warn("list: " + id + ": " + e.what());
         }
