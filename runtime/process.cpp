@@ -9,7 +9,9 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
+#include <optional>
+#include <string_view>
+#include <vector>
 
 #include "runtime/error.hpp"
 #include "runtime/security/capabilities.hpp"
@@ -17,6 +19,7 @@
 #include "runtime/security/seccomp.hpp"
 #include "runtime/sync.hpp"
 #include "runtime/sys/file.hpp"
+#include "runtime/sys/strings.hpp"
 
 namespace dkr {
 namespace {
@@ -85,18 +88,14 @@ std::string find_executable(const std::string& arg0, const std::vector<std::stri
 }
 
 std::string home_for_uid(uint32_t uid) {
-    std::ifstream in("/etc/passwd");
-    std::string line;
-    while (std::getline(in, line)) {
+    std::optional<std::string> passwd = sys::read_file_if_exists("/etc/passwd");
+    if (!passwd) return "/";
+    const std::string id = std::to_string(uid);
+    for (std::string_view line : sys::split(*passwd, '\n')) {
         // name:password:uid:gid:gecos:home:shell
-        size_t f[6];
-        size_t pos = 0;
-        int i = 0;
-        for (; i < 6 && (pos = line.find(':', pos)) != std::string::npos; ++i) f[i] = pos++;
-        if (i < 6) continue;
-        if (line.substr(f[1] + 1, f[2] - f[1] - 1) != std::to_string(uid)) continue;
-        std::string home = line.substr(f[4] + 1, f[5] - f[4] - 1);
-        return home.empty() ? "/" : home;
+        std::vector<std::string_view> f = sys::split(line, ':');
+        if (f.size() < 7 || f[2] != id) continue;
+        return f[5].empty() ? "/" : std::string(f[5]);
     }
     return "/";
 }

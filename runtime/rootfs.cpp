@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <sstream>
 
 #include "runtime/copy_tree.hpp"
 #include "runtime/error.hpp"
@@ -17,6 +16,7 @@
 #include "runtime/rootfs_cgroup.hpp"
 #include "runtime/security/safe_path.hpp"
 #include "runtime/sys/file.hpp"
+#include "runtime/sys/strings.hpp"
 #include "runtime/sys/mount_api.hpp"
 
 namespace dkr {
@@ -300,13 +300,12 @@ void apply_sysctl(int root_fd, const std::map<std::string, std::string>& sysctl)
 // root. With rootfsPropagation shared, those two mounts (in our namespace
 // only) are made private again; the mounts in the container stay shared.
 void unshare_pivot_mounts(const std::string& rootfs) {
-    std::istringstream in(sys::read_file("/proc/self/mountinfo"));
-    std::string line, parent = "/";
-    while (std::getline(in, line)) {
+    std::string mountinfo = sys::read_file("/proc/self/mountinfo"), parent = "/";
+    for (std::string_view line : sys::split(mountinfo, '\n')) {
         // id parent major:minor root mount_point ...
-        std::istringstream fields(line);
-        std::string id, parent_id, dev, root, mount_point;
-        fields >> id >> parent_id >> dev >> root >> mount_point;
+        std::vector<std::string_view> fields = sys::words(line);
+        if (fields.size() < 5) continue;
+        std::string mount_point(fields[4]);
         bool covers = rootfs == mount_point || rootfs.starts_with(mount_point == "/" ? "/" : mount_point + "/");
         if (covers && mount_point.size() > parent.size()) parent = mount_point;
     }

@@ -5,13 +5,14 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <sstream>
+#include <string_view>
 #include <vector>
 
 #include "runtime/error.hpp"
 #include "runtime/security/safe_path.hpp"
 #include "runtime/sys/file.hpp"
 #include "runtime/sys/mount_api.hpp"
+#include "runtime/sys/strings.hpp"
 
 namespace dkr {
 namespace {
@@ -24,17 +25,16 @@ struct CgroupMount {
 
 std::vector<CgroupMount> host_cgroup_mounts() {
     std::vector<CgroupMount> out;
-    std::istringstream in(sys::read_file("/proc/self/mountinfo"));
-    std::string line;
-    while (std::getline(in, line)) {
+    std::string mountinfo = sys::read_file("/proc/self/mountinfo");
+    for (std::string_view line : sys::split(mountinfo, '\n')) {
         // id parent major:minor root mount_point opts [optional...] - fstype source super_opts
         size_t dash = line.find(" - ");
-        if (dash == std::string::npos) continue;
-        std::istringstream head(line.substr(0, dash)), tail(line.substr(dash + 3));
-        std::string id, parent, dev, root, mp, fstype, source, super_opts;
-        head >> id >> parent >> dev >> root >> mp;
-        tail >> fstype >> source >> super_opts;
-        if (fstype == "cgroup" || fstype == "cgroup2") out.push_back({mp, fstype, super_opts});
+        if (dash == std::string_view::npos) continue;
+        std::vector<std::string_view> head = sys::words(line.substr(0, dash)), tail = sys::words(line.substr(dash + 3));
+        if (head.size() < 5 || tail.size() < 2) continue;
+        std::string fstype(tail[0]);
+        if (fstype == "cgroup" || fstype == "cgroup2")
+            out.push_back({std::string(head[4]), fstype, tail.size() > 2 ? std::string(tail[2]) : ""});
     }
     return out;
 }
@@ -42,12 +42,12 @@ std::vector<CgroupMount> host_cgroup_mounts() {
 // /proc/self/cgroup: "4:memory:/path" -> the path of the hierarchy whose
 // controllers are listed in `super_opts` ("0::/path" for cgroup2).
 std::string own_path(const std::string& fstype, const std::string& super_opts) {
-    std::istringstream in(sys::read_file("/proc/self/cgroup"));
-    std::string line;
-    while (std::getline(in, line)) {
+    std::string cgroups = sys::read_file("/proc/self/cgroup");
+    for (std::string_view line : sys::split(cgroups, '\n')) {
         size_t a = line.find(':'), b = line.find(':', a + 1);
-        if (a == std::string::npos || b == std::string::npos) continue;
-        std::string controllers = line.substr(a + 1, b - a - 1), path = line.substr(b + 1);
+        if (a == std::string_view::npos || b == std::string_view::npos) continue;
+        std::string_view controllers = line.substr(a + 1, b - a - 1);
+        std::string path(line.substr(b + 1));
         if (fstype == "cgroup2") {
             if (controllers.empty()) return path;
             continue;
@@ -55,10 +55,8 @@ std::string own_path(const std::string& fstype, const std::string& super_opts) {
         if (controllers.empty()) continue;
         std::string opts = "," + super_opts + ",";
         bool all = true;
-        std::istringstream cs(controllers);
-        std::string c;
-        while (std::getline(cs, c, ','))
-            if (opts.find("," + c + ",") == std::string::npos) all = false;
+        for (std::string_view c : sys::split(controllers, ','))
+            if (opts.find("," + std::string(c) + ",") == std::string::npos) all = false;
         if (all) return path;
     }
     return "/";
@@ -75,12 +73,10 @@ void bind_own_cgroup(const CgroupMount& m, int target_fd, uint64_t attrs, const 
 // ("cpu,cpuacct") or name ("name=systemd"), without rw, release_agent, ...
 std::string hierarchy_options(const CgroupMount& m, const std::string& controllers) {
     std::string out;
-    std::istringstream in(m.super_opts);
-    std::string opt;
-    while (std::getline(in, opt, ',')) {
-        bool controller = ("," + controllers + ",").find("," + opt + ",") != std::string::npos;
+    for (std::string_view opt : sys::split(m.super_opts, ',')) {
+        bool controller = ("," + controllers + ",").find("," + std::string(opt) + ",") != std::string::npos;
         if (!controller && !opt.starts_with("name=")) continue;
-        out += (out.empty() ? "" : ",") + opt;
+        out += (out.empty() ? "" : ",") + std::string(opt);
     }
     return out;
 }
@@ -125,11 +121,11 @@ void mount_cgroup_tree(int root_fd, const std::string& dest, const MountOptions&
         mount_hierarchy(m, name, new_cgroupns, subdir.get(), attrs, sub);
         // Co-mounted controllers ("cpu,cpuacct") also answer to each name.
         if (name.find(',') != std::string::npos) {
-            std::istringstream cs(name);
-            std::string c;
-            while (std::getline(cs, c, ','))
+            for (std::string_view part : sys::split(name, ',')) {
+                std::string c(part);
                 if (::symlinkat(name.c_str(), dir.get(), c.c_str()) < 0 && errno != EEXIST)
                     throw sys_error("symlink", sys::join(dest, c), errno);
+            }
         }
     }
     if (attrs & MOUNT_ATTR_RDONLY) sys::set_mount_attrs(dir.get(), MOUNT_ATTR_RDONLY, 0, 0, false, dest);

@@ -47,6 +47,20 @@ std::string read_file(const std::string& path) {
     }
 }
 
+std::optional<std::string> read_file_if_exists(const std::string& path) {
+    int fd;
+    do {
+        fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) return std::nullopt;
+    Fd guard(fd);
+    try {
+        return read_fd(fd);
+    } catch (...) {
+        rethrow_with("read " + path);
+    }
+}
+
 void write_all(int fd, std::string_view data, const std::string& what) {
     while (!data.empty()) {
         ssize_t n = ::write(fd, data.data(), data.size());

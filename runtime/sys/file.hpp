@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -15,6 +16,8 @@ Fd open_file(const std::string& path, int flags, mode_t mode = 0);
 Fd open_at(int dirfd, const std::string& path, int flags, mode_t mode = 0);
 
 std::string read_file(const std::string& path);
+// read_file, but nullopt when the file cannot be opened (missing, no access).
+std::optional<std::string> read_file_if_exists(const std::string& path);
 std::string read_fd(int fd);
 // Writes all of `data`, retrying on EINTR and short writes.
 void write_all(int fd, std::string_view data, const std::string& what);
