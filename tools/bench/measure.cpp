@@ -56,8 +56,10 @@ public:
 private:
     void lifecycle(const Runtime& rt);
     void seccomp(const Runtime& rt);
-    // exec (when `with_exec`), state and list against the first long-running container.
-    void exec_and_query(const Runtime& rt, bool with_exec, const char* state_key, const char* list_key);
+    // exec into the container of `rt`'s one-container root; state and list
+    // there and in the root with many containers (`many`), back to back so
+    // that the load of this shared machine weighs on both alike.
+    void exec_and_query(const Runtime& rt, const Runtime& many);
     void floor(const Floor& f);
 
     // Runs `cmd`; records its time under `key` and its RSS under `rss_key`
@@ -82,6 +84,8 @@ private:
     unsigned counter_ = 0;
     std::set<std::pair<const Runtime*, std::string>> live_;
     std::map<const Runtime*, std::vector<std::string>> services_;
+    // Each runtime again, with a --root of its own that holds Setup::many containers.
+    std::vector<Runtime> many_roots_;
 };
 
 Bench::~Bench() {
@@ -214,17 +218,20 @@ std::string Bench::start_service(const Runtime& rt) {
     return id;
 }
 
-void Bench::exec_and_query(const Runtime& rt, bool with_exec, const char* state_key, const char* list_key) {
+void Bench::exec_and_query(const Runtime& rt, const Runtime& many) {
     const std::string& id = services_.at(&rt).front();
-    if (with_exec && runnable(rt.name, kExec)) {
+    if (runnable(rt.name, kExec)) {
         if (!rt.has_exec)
             fail(rt.name, kExec, "n/a: no exec command");
         else
             timed(rt.name, rt.command({"exec", id, "/bin/true"}), kExec, kRssExec);
         reap_zombies();
     }
-    if (runnable(rt.name, state_key)) timed(rt.name, rt.command({"state", id}), state_key, kRssState);
-    if (runnable(rt.name, list_key)) timed(rt.name, rt.command({"list"}), list_key, kRssList);
+    for (const auto& [where, state_key, list_key] : {std::tuple{&rt, kState1, kList1}, {&many, kStateMany, kListMany}}) {
+        const std::string& first = services_.at(where).front();
+        if (runnable(rt.name, state_key)) timed(rt.name, where->command({"state", first}), state_key, kRssState);
+        if (runnable(rt.name, list_key)) timed(rt.name, where->command({"list"}), list_key, kRssList);
+    }
 }
 
 void Bench::floor(const Floor& f) {
@@ -233,8 +240,8 @@ void Bench::floor(const Floor& f) {
 
 Results Bench::run() {
     const int n = setup_.iterations;
-    // The floors take part in the interleaving of the run figure: after the
-    // runtimes of each iteration.
+    // The floors take part in the interleaving of the run figure: once per
+    // iteration, beside the last runtime of the list (whose place rotates).
     interleave("lifecycle", n, [&](const Runtime& rt) {
         lifecycle(rt);
         if (&rt == &setup_.runtimes.back())
@@ -243,16 +250,24 @@ Results Bench::run() {
     if (!setup_.seccomp_bundle.empty())
         interleave("seccomp", n, [&](const Runtime& rt) { seccomp(rt); });
 
-    for (const auto& rt : setup_.runtimes) start_service(rt);
-    interleave("exec, state and list", n, [&](const Runtime& rt) { exec_and_query(rt, true, kState1, kList1); });
-
-    if (!setup_.quiet) std::fprintf(stderr, "dkr-bench: starting %d containers per runtime\n", setup_.many);
-    for (const auto& rt : setup_.runtimes)
-        for (int i = 1; i < setup_.many; ++i) {
+    many_roots_.reserve(setup_.runtimes.size());  // live_ keeps their addresses
+    for (const auto& rt : setup_.runtimes) {
+        Runtime many = rt;
+        many.root += "-many";
+        many_roots_.push_back(many);
+    }
+    if (!setup_.quiet) std::fprintf(stderr, "dkr-bench: starting 1 + %d containers per runtime\n", setup_.many);
+    for (size_t r = 0; r < setup_.runtimes.size(); ++r) {
+        start_service(setup_.runtimes[r]);
+        for (int i = 0; i < setup_.many; ++i) {
             check_interrupted();
-            start_service(rt);
+            start_service(many_roots_[r]);
         }
-    interleave("state and list with many", n, [&](const Runtime& rt) { exec_and_query(rt, false, kStateMany, kListMany); });
+    }
+    interleave("exec, state and list", n, [&](const Runtime& rt) {
+        exec_and_query(rt, many_roots_[static_cast<size_t>(&rt - setup_.runtimes.data())]);
+    });
+
     remove_all();
     return std::move(results_);
 }
