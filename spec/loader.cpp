@@ -463,13 +463,33 @@ void reject_duplicate_keys(const Value& v, const Location& at, const std::string
     }
 }
 
-// Parses `json` into `doc`, or throws syntax_error; a key twice in an object is an error.
+// runc (Go) reads a member that is null as if it were absent (`"args": null`,
+// `"hooks": null`, ...), and engines write such configs: do the same.
+void drop_null_members(Value& v) {
+    if (v.IsArray()) {
+        for (auto& item : v.GetArray()) drop_null_members(item);
+        return;
+    }
+    if (!v.IsObject()) return;
+    for (auto m = v.MemberBegin(); m != v.MemberEnd();) {
+        if (m->value.IsNull()) {
+            m = v.EraseMember(m);
+        } else {
+            drop_null_members(m->value);
+            ++m;
+        }
+    }
+}
+
+// Parses `json` into `doc`, or throws syntax_error; a key twice in an object
+// is an error, a member that is null is dropped.
 void parse_document(rapidjson::Document& doc, std::string_view json, const std::string& path) {
     // The default flags reject anything but whitespace after the document.
     if (const rapidjson::ParseResult result = doc.Parse(json.data(), json.size()); result.IsError())
         throw syntax_error(json, result, path);
     const Location root;
     reject_duplicate_keys(doc, root, path);
+    drop_null_members(doc);
 }
 
 std::string read_text(const std::string& path) {

@@ -55,6 +55,41 @@ TEST(Loader, UnknownFieldsAreIgnored) {
     EXPECT_TRUE(c.linux->resources);
 }
 
+// As runc (Go) reads them: a null member is an absent one.
+TEST(Loader, NullMembersReadAsAbsent) {
+    const Config c = parse_config(R"({
+        "ociVersion": "1.0.2",
+        "hostname": null,
+        "hooks": null,
+        "annotations": null,
+        "process": {"args": ["sh"], "cwd": "/", "env": null, "rlimits": null,
+                    "capabilities": {"bounding": ["CAP_KILL"], "ambient": null}},
+        "root": {"path": "rootfs"},
+        "linux": {"seccomp": {"defaultAction": "SCMP_ACT_ALLOW",
+                              "syscalls": [{"names": ["getpid"], "action": "SCMP_ACT_ERRNO", "args": null}]}}
+    })", "config.json");
+    EXPECT_FALSE(c.hostname);
+    EXPECT_FALSE(c.hooks);
+    EXPECT_TRUE(c.annotations.empty());
+    EXPECT_TRUE(c.process->env.empty());
+    EXPECT_TRUE(c.process->rlimits.empty());
+    ASSERT_TRUE(c.process->capabilities);
+    EXPECT_TRUE(c.process->capabilities->ambient.empty());
+    ASSERT_TRUE(c.linux && c.linux->seccomp);
+    ASSERT_EQ(c.linux->seccomp->syscalls.size(), 1u);
+    EXPECT_TRUE(c.linux->seccomp->syscalls[0].args.empty());
+}
+
+TEST(Loader, NullArrayItemsAreStillErrors) {
+    try {
+        parse_config(R"({"ociVersion": "1.0.2", "process": {"args": ["sh", null], "cwd": "/"}, "root": {"path": "r"}})",
+                     "config.json");
+        FAIL() << "a null argument was accepted";
+    } catch (const dkr::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("/process/args/1"), std::string::npos) << e.what();
+    }
+}
+
 TEST(Loader, FullConfigFillsEveryPartOfTheModel) {
     const Config c = load_config(DKR_SOURCE_DIR "/tests/unit/spec/data/full.json");
     EXPECT_EQ(c.oci_version, "1.3.0");
