@@ -19,6 +19,7 @@ PACKAGES=(
   libcap-dev
   runc crun                              # reference runtimes to compare against
   podman containerd                      # engines that the end-to-end tests run on dkr (tests/e2e)
+  criu                                   # podman checkpoint (tests/e2e; skipped where CRIU cannot run)
   clang-14 libclang-rt-14-dev            # libFuzzer targets (tools/fuzz.sh)
   iproute2 procps util-linux             # ip, ps/pgrep, unshare/nsenter/setpriv
   nftables                               # nft: NAT for `dkr network create --nat`
