@@ -20,6 +20,7 @@
 #include "runtime/sync.hpp"
 #include "runtime/sys/file.hpp"
 #include "runtime/sys/strings.hpp"
+#include "spec/linux_names.hpp"
 
 namespace dkr {
 namespace {
@@ -35,22 +36,6 @@ std::string env_value(const std::vector<std::string>& env, std::string_view key)
             return kv.substr(key.size() + 1);
     return {};
 }
-
-struct RlimitName {
-    const char* name;
-    int resource;
-};
-
-constexpr RlimitName kRlimits[] = {
-    {"RLIMIT_AS", RLIMIT_AS},           {"RLIMIT_CORE", RLIMIT_CORE},
-    {"RLIMIT_CPU", RLIMIT_CPU},         {"RLIMIT_DATA", RLIMIT_DATA},
-    {"RLIMIT_FSIZE", RLIMIT_FSIZE},     {"RLIMIT_LOCKS", RLIMIT_LOCKS},
-    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
-    {"RLIMIT_NICE", RLIMIT_NICE},       {"RLIMIT_NOFILE", RLIMIT_NOFILE},
-    {"RLIMIT_NPROC", RLIMIT_NPROC},     {"RLIMIT_RSS", RLIMIT_RSS},
-    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},   {"RLIMIT_RTTIME", RLIMIT_RTTIME},
-    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING}, {"RLIMIT_STACK", RLIMIT_STACK},
-};
 
 // process.cwd, resolved inside the root (never through a magic link such as
 // /proc/self/fd/N: CVE-2024-21626).
@@ -120,7 +105,7 @@ void switch_user(const spec::User& user) {
 void apply_rlimits(const std::vector<spec::Rlimit>& rlimits) {
     for (const auto& r : rlimits) {
         int resource = -1;
-        for (const auto& n : kRlimits)
+        for (const auto& n : spec::kRlimits)
             if (r.type == n.name) resource = n.resource;
         if (resource < 0) throw Error("unknown rlimit " + r.type);
         struct rlimit lim = {r.soft, r.hard};

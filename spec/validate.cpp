@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "spec/json.hpp"
+#include "spec/linux_names.hpp"
 #include "spec/sysctl.hpp"
 
 namespace dkr::spec {
@@ -14,25 +15,6 @@ namespace {
 
 using Names = std::span<const std::string_view>;
 
-// In capability-number order, through CAP_CHECKPOINT_RESTORE (40, Linux 5.9).
-constexpr std::string_view capability_names[] = {
-    "CAP_CHOWN",          "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
-    "CAP_FSETID",         "CAP_KILL",         "CAP_SETGID",          "CAP_SETUID",
-    "CAP_SETPCAP",        "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",      "CAP_NET_RAW",      "CAP_IPC_LOCK",        "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",     "CAP_SYS_RAWIO",    "CAP_SYS_CHROOT",      "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",      "CAP_SYS_ADMIN",    "CAP_SYS_BOOT",        "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",   "CAP_SYS_TIME",     "CAP_SYS_TTY_CONFIG",  "CAP_MKNOD",
-    "CAP_LEASE",          "CAP_AUDIT_WRITE",  "CAP_AUDIT_CONTROL",   "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",   "CAP_MAC_ADMIN",    "CAP_SYSLOG",          "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",  "CAP_AUDIT_READ",   "CAP_PERFMON",         "CAP_BPF",
-    "CAP_CHECKPOINT_RESTORE",
-};
-constexpr std::string_view rlimit_types[] = {
-    "RLIMIT_AS",      "RLIMIT_CORE",  "RLIMIT_CPU",    "RLIMIT_DATA",   "RLIMIT_FSIZE",  "RLIMIT_LOCKS",
-    "RLIMIT_MEMLOCK", "RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_NOFILE", "RLIMIT_NPROC", "RLIMIT_RSS",
-    "RLIMIT_RTPRIO",  "RLIMIT_RTTIME", "RLIMIT_SIGPENDING", "RLIMIT_STACK",
-};
 // Enumerations of runtime-spec 1.1+ fields, which the embedded schema predates.
 constexpr std::string_view io_priority_classes[] = {"IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE", "IOPRIO_CLASS_IDLE"};
 constexpr std::string_view scheduler_policies[] = {"SCHED_OTHER", "SCHED_FIFO",  "SCHED_RR",      "SCHED_BATCH",
@@ -165,7 +147,7 @@ void Checker::capabilities(const Capabilities& caps, const Location& at) const {
         const Location set_at(at, name);
         for (std::size_t i = 0; i < set->size(); ++i) {
             const Location cap(set_at, i);
-            if (!contains(capability_names, (*set)[i])) fail(cap, "unknown capability " + quoted((*set)[i]));
+            if (!contains(kCapabilityNames, (*set)[i])) fail(cap, "unknown capability " + quoted((*set)[i]));
         }
     }
 }
@@ -175,7 +157,8 @@ void Checker::rlimits(const std::vector<Rlimit>& rlimits, const Location& at) co
         const Rlimit& r = rlimits[i];
         const Location rlimit(at, i);
         const Location type(rlimit, "type");
-        if (!contains(rlimit_types, r.type)) fail(type, "unknown rlimit type " + quoted(r.type));
+        if (std::ranges::none_of(kRlimits, [&r](const RlimitName& n) { return n.name == r.type; }))
+            fail(type, "unknown rlimit type " + quoted(r.type));
         if (std::ranges::any_of(std::span(rlimits).first(i), [&r](const Rlimit& earlier) { return earlier.type == r.type; }))
             fail(type, "duplicate rlimit type " + quoted(r.type));
         const Location soft(rlimit, "soft");

@@ -8,29 +8,18 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 
 #include "runtime/error.hpp"
 #include "runtime/sys/file.hpp"
+#include "spec/linux_names.hpp"
 
 namespace dkr::security {
 
 namespace {
 
-// Index = capability number (include/uapi/linux/capability.h).
-constexpr const char* kCapNames[] = {
-    "CAP_CHOWN",            "CAP_DAC_OVERRIDE",   "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
-    "CAP_FSETID",           "CAP_KILL",           "CAP_SETGID",          "CAP_SETUID",
-    "CAP_SETPCAP",          "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",        "CAP_NET_RAW",        "CAP_IPC_LOCK",        "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",       "CAP_SYS_RAWIO",      "CAP_SYS_CHROOT",      "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",        "CAP_SYS_ADMIN",      "CAP_SYS_BOOT",        "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",     "CAP_SYS_TIME",       "CAP_SYS_TTY_CONFIG",  "CAP_MKNOD",
-    "CAP_LEASE",            "CAP_AUDIT_WRITE",    "CAP_AUDIT_CONTROL",   "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",     "CAP_MAC_ADMIN",      "CAP_SYSLOG",          "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",    "CAP_AUDIT_READ",     "CAP_PERFMON",         "CAP_BPF",
-    "CAP_CHECKPOINT_RESTORE",
-};
-constexpr int kNumNames = sizeof kCapNames / sizeof kCapNames[0];
+using spec::kCapabilityNames;
+constexpr int kNumNames = std::size(kCapabilityNames);
 
 int read_last_cap() {
     try {
@@ -55,11 +44,11 @@ std::string cap_label(int cap) {
 
 int cap_from_name(std::string_view name) {
     for (int i = 0; i < kNumNames; ++i)
-        if (name == kCapNames[i]) return i;
+        if (name == kCapabilityNames[i]) return i;
     return -1;
 }
 
-const char* cap_name(int cap) { return cap >= 0 && cap < kNumNames ? kCapNames[cap] : nullptr; }
+const char* cap_name(int cap) { return cap >= 0 && cap < kNumNames ? kCapabilityNames[cap].data() : nullptr; }
 
 int max_known_cap() { return kNumNames - 1; }
 
