@@ -17,4 +17,8 @@ std::unique_ptr<Manager> make_v1_manager(const Host& host, const Paths& paths);
 // Pure v2: one directory, rel relative to host.v2's mount point.
 std::unique_ptr<Manager> make_v2_manager(const Host& host, const std::string& rel);
 
+// kill_all() by signalling each process; with freeze_first, frozen around the
+// signals so that forks cannot escape (SIGKILLed tasks die once thawed).
+void signal_each(Manager& m, int sig, bool freeze_first);
+
 }  // namespace dkr::cgroup

@@ -1,6 +1,10 @@
 #include "runtime/cgroup/manager.hpp"
 
+#include <signal.h>
+
 #include <cerrno>
+#include <optional>
+#include <string>
 
 #include "runtime/cgroup/backends.hpp"
 #include "runtime/cgroup/path.hpp"
@@ -17,6 +21,26 @@ std::unique_ptr<Manager> make_backend(const Host& host, const Paths& paths) {
 }
 
 }  // namespace
+
+void signal_each(Manager& m, int sig, bool freeze_first) {
+    if (freeze_first) {
+        try {
+            m.freeze();
+        } catch (const Error&) {
+            // signal anyway
+        }
+    }
+    std::optional<Error> failure;
+    try {
+        for (pid_t p : m.pids())
+            if (::kill(p, sig) < 0 && errno != ESRCH && !failure)
+                failure = sys_error("kill", std::to_string(p), errno);
+    } catch (const Error& e) {
+        failure = e;
+    }
+    if (freeze_first) m.thaw();
+    if (failure) throw Error("cgroup: kill_all: " + std::string(failure->what()), failure->code());
+}
 
 void join_self(std::vector<sys::Fd>& tasks_files) {
     for (const auto& f : tasks_files) sys::write_all(f.get(), "0", "cgroup tasks");

@@ -155,24 +155,7 @@ public:
 
     void kill_all(int sig) override {
         // Frozen, nothing can fork a child that escapes the signal.
-        bool freeze_first = sig == SIGKILL && !dir_of("freezer").empty();
-        if (freeze_first) {
-            try {
-                freeze();
-            } catch (const Error&) {
-                // signal anyway
-            }
-        }
-        std::optional<Error> failure;
-        try {
-            for (pid_t p : pids())
-                if (::kill(p, sig) < 0 && errno != ESRCH && !failure)
-                    failure = sys_error("kill", std::to_string(p), errno);
-        } catch (const Error& e) {
-            failure = e;
-        }
-        if (freeze_first) thaw();  // SIGKILLed tasks die once thawed
-        if (failure) throw Error("cgroup: kill_all: " + std::string(failure->what()), failure->code());
+        signal_each(*this, sig, sig == SIGKILL && !dir_of("freezer").empty());
     }
 
     void destroy() override {

@@ -107,23 +107,7 @@ public:
                 if (e.code() != ENOENT) rethrow_with("cgroup: kill_all");
             }
         }
-        bool freeze_first = sig == SIGKILL && fs::exists(sys::join(dir_, "cgroup.freeze"));
-        if (freeze_first) {
-            try {
-                freeze();
-            } catch (const Error&) {
-            }
-        }
-        std::optional<Error> failure;
-        try {
-            for (pid_t p : pids())
-                if (::kill(p, sig) < 0 && errno != ESRCH && !failure)
-                    failure = sys_error("kill", std::to_string(p), errno);
-        } catch (const Error& e) {
-            failure = e;
-        }
-        if (freeze_first) thaw();
-        if (failure) throw Error("cgroup: kill_all: " + std::string(failure->what()), failure->code());
+        signal_each(*this, sig, sig == SIGKILL && fs::exists(sys::join(dir_, "cgroup.freeze")));
     }
 
     void destroy() override {
