@@ -308,6 +308,13 @@ sleep 1000
     EXPECT_EQ(result, "refused");
   }
 
+  // The runtime's binary run as a container process (`... --root /r state x`),
+  // blocked reading the fifo at /r/x/state.json.
+  static bool runtime_blocked(pid_t pid) {
+    auto argv = process_cmdline(pid);
+    return argv.size() == 5 && argv[1] == "--root" && process_state(pid) == 'S';
+  }
+
   // The target's init is our child (we are a subreaper): the attacker's
   // PID 1 can only die once every process of its namespace is reaped.
   static void reap(pid_t pid) {
@@ -347,12 +354,8 @@ TEST_F(RuntimeBinaryTest, NotWritableThroughAnExecOfProcSelfExe) {
   pid_t init = state_pid("target");
   ASSERT_GT(init, 0);
   run_copy({"start", "target"});  // may fail: a runtime may refuse to exec its own binary
-  auto blocked = [&] {
-    auto argv = process_cmdline(init);
-    return argv.size() == 5 && argv[1] == "--root" && process_state(init) == 'S';
-  };
-  ASSERT_TRUE(wait_until([&] { return blocked() || process_exited(init); }));
-  if (!blocked()) {
+  ASSERT_TRUE(wait_until([&] { return runtime_blocked(init) || process_exited(init); }));
+  if (!runtime_blocked(init)) {
     // The runtime refused the exec (runc 1.1.5 does): nothing to aim at.
     EXPECT_TRUE(read_file(copy_) == original_);
     reap(init);
@@ -363,6 +366,35 @@ TEST_F(RuntimeBinaryTest, NotWritableThroughAnExecOfProcSelfExe) {
   kill(init, SIGKILL);
   reap(init);
   expect_binary_intact();
+}
+
+// The same through `exec`: the process dkr exec puts into a running
+// container runs "/proc/self/exe", which is then whatever binary exec ran as.
+TEST_F(RuntimeBinaryTest, NotWritableThroughAnExecdProcSelfExe) {
+  std::string b = target_bundle({"sleep", "1000"});
+  std::string rootfs = test_dir() + "/rootfs-b";
+  fs::create_directories(rootfs + "/r/x");
+  ASSERT_EQ(mkfifo((rootfs + "/r/x/state.json").c_str(), 0600), 0) << strerror(errno);
+  ASSERT_TRUE(run_copy({"create", "-b", b, "target"}).ok());
+  pid_t init = state_pid("target");
+  ASSERT_GT(init, 0);
+  ASSERT_TRUE(run_copy({"start", "target"}).ok());
+  std::string pid_file = test_dir() + "/exec.pid";
+  CmdResult e = run_copy({"exec", "-d", "--pid-file", pid_file, "target", "/proc/self/exe", "--root", "/r", "state", "x"});
+  ASSERT_TRUE(e.ok()) << e;
+  pid_t p = std::stoi(read_file(pid_file));
+  ASSERT_TRUE(wait_until([&] { return runtime_blocked(p) || process_exited(p); }));
+  if (!runtime_blocked(p)) {
+    // The runtime refused the exec: nothing to aim at.
+    EXPECT_TRUE(read_file(copy_) == original_);
+  } else {
+    EXPECT_EQ(aim_at(p), "opened") << "the exec'd runtime is an ordinary container process: the attacker may open it";
+    kill(p, SIGKILL);
+    expect_binary_intact();
+  }
+  reap(p);
+  kill(init, SIGKILL);
+  reap(init);
 }
 
 }  // namespace
