@@ -14,6 +14,10 @@
 #include <filesystem>
 #include <regex>
 #include <sstream>
+#include <map>
+#include <memory>
+#include <rapidjson/schema.h>
+#include <rapidjson/stringbuffer.h>
 
 #include "runtime/sys/fd_passing.hpp"
 #include "tests/integration/harness.hpp"
@@ -354,6 +358,53 @@ TEST_F(EngineFlagsTest, FeaturesHaveTheRuntimeSpecShape) {
   for (auto& ns : strings(want["linux"]["namespaces"])) EXPECT_TRUE(strings(got["linux"]["namespaces"]).count(ns)) << ns;
   EXPECT_TRUE(got["linux"]["seccomp"]["enabled"].GetBool());
   EXPECT_TRUE(strings(got["linux"]["seccomp"]["archs"]).count("SCMP_ARCH_X86_64"));
+}
+
+// The runtime-spec's features schema (tests/data/features-schema), its
+// $refs to defs.json and defs-linux.json served from the OCI schema package.
+class SchemaFiles : public rapidjson::IRemoteSchemaDocumentProvider {
+ public:
+  const rapidjson::SchemaDocument* GetRemoteDocument(const char* uri, rapidjson::SizeType length) override {
+    std::string name(uri, length);
+    // RapidJSON 1.1.0 (Debian 12's) hands over the URI one character short.
+    for (std::string known : {"defs.json", "defs-linux.json", "features-linux.json", "features-schema.json"})
+      if (known.rfind(name, 0) == 0 && known.size() <= name.size() + 1) name = known;
+    auto found = docs_.find(name);
+    if (found != docs_.end()) return found->second.get();
+    std::string dir = name.rfind("features", 0) == 0 ? DKR_SOURCE_DIR "/tests/data/features-schema" : DKR_SCHEMA_DIR;
+    rapidjson::Document& d = *(texts_[name] = std::make_unique<rapidjson::Document>(parse_json(read_file(dir + "/" + name))));
+    EXPECT_FALSE(d.HasParseError()) << name;
+    if (name == "defs-linux.json") {
+      // runtime-spec 1.2 added the time namespace; this schema package predates it.
+      auto& types = d["definitions"]["NamespaceType"]["enum"];
+      types.PushBack("time", d.GetAllocator());
+    }
+    return (docs_[name] = std::make_unique<rapidjson::SchemaDocument>(d, this)).get();
+  }
+
+ private:
+  std::map<std::string, std::unique_ptr<rapidjson::Document>> texts_;
+  std::map<std::string, std::unique_ptr<rapidjson::SchemaDocument>> docs_;
+};
+
+TEST_F(EngineFlagsTest, FeaturesValidateAgainstTheRuntimeSpecSchema) {
+  CmdResult r = run_cmd({"features"}, "", no_root());
+  ASSERT_TRUE(r.ok()) << r;
+  auto got = parse_json(r.out);
+  ASSERT_FALSE(got.HasParseError()) << r.out;
+  SchemaFiles files;
+  const rapidjson::SchemaDocument* schema = files.GetRemoteDocument("features-schema.json", 20);
+  rapidjson::SchemaValidator validator(*schema);
+  bool valid = got.Accept(validator);
+  rapidjson::StringBuffer where;
+  validator.GetInvalidDocumentPointer().StringifyUriFragment(where);
+  EXPECT_TRUE(valid) << "invalid at " << where.GetString() << ": " << validator.GetInvalidSchemaKeyword() << "\n"
+                     << r.out;
+
+  // The check has teeth: a namespace type the spec does not know fails it.
+  got["linux"]["namespaces"].PushBack("nosuch", got.GetAllocator());
+  rapidjson::SchemaValidator strict(*schema);
+  EXPECT_FALSE(got.Accept(strict));
 }
 
 TEST_F(EngineFlagsTest, HelpOnEveryCommand) {
