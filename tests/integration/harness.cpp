@@ -196,6 +196,10 @@ class PrivateCgroup {
       std::string base = mp + (path == "/" ? "" : path);
       std::string outer = base + "/" + name, inner = outer + "/runner";
       if (mkdir(outer.c_str(), 0755) != 0 || mkdir(inner.c_str(), 0755) != 0) continue;
+      // A new v1 cpuset has no cpus or mems, and takes no task until it has.
+      if (fs::exists(base + "/cpuset.cpus"))
+        for (const char* f : {"/cpuset.cpus", "/cpuset.mems"})
+          for (const std::string& dir : {outer, inner}) copy_value(base + f, dir + f);
       if (!write_pid(inner + "/cgroup.procs")) {
         rmdir(inner.c_str());
         rmdir(outer.c_str());
@@ -219,6 +223,12 @@ class PrivateCgroup {
   struct Entered {
     std::string original, outer, inner;
   };
+  static void copy_value(const std::string& from, const std::string& to) {
+    std::ifstream in(from);
+    std::string value;
+    std::getline(in, value);
+    std::ofstream(to) << value << std::flush;
+  }
   static bool write_pid(const std::string& procs) {
     std::ofstream out(procs);
     out << getpid() << std::flush;
