@@ -97,7 +97,14 @@ int Runtime::exec(const ExecOptions& opts) {
     // the init for good: a recycled pid cannot lead us into another process.
     sys::Fd init = sys::open_pidfd(s.pid);
     if (!init || !process_alive(s.pid, s.pid_start_time)) throw Error("cannot exec in a stopped container");
-    int ns = foreign_namespaces(s.pid);
+    int ns = 0;
+    try {
+        ns = foreign_namespaces(s.pid);
+    } catch (const Error& e) {
+        // An init on its way out has given up its namespaces already.
+        if (e.code() == ENOENT) throw Error("cannot exec in a stopped container");
+        throw;
+    }
     std::unique_ptr<cgroup::Manager> cg;
     if (!s.cgroup_path.empty()) cg = cgroup::open_manager(s.cgroup_path);
 
