@@ -245,11 +245,13 @@ void prune_by_shape(rapidjson::Document& dom, Value& schema, const Value& doc,
     auto properties = schema.FindMember("properties");
     if (properties == schema.MemberEnd() || !properties->value.IsObject()) return;
     for (auto& property : properties->value.GetObject()) {
-        auto present = doc.IsObject() ? doc.FindMember(property.name) : doc.MemberEnd();
-        if (!doc.IsObject() || present == doc.MemberEnd())
-            property.value.SetObject();
+        const Value* present = nullptr;
+        if (doc.IsObject())
+            if (auto m = doc.FindMember(property.name); m != doc.MemberEnd()) present = &m->value;
+        if (present)
+            prune_by_shape(dom, property.value, *present, refs);
         else
-            prune_by_shape(dom, property.value, present->value, refs);
+            property.value.SetObject();
     }
 }
 

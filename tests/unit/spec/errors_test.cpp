@@ -104,6 +104,9 @@ TEST(SpecErrors, DuplicateKeysAreRejected) {
 
 TEST(SpecErrors, RootMustBeAnObject) {
     EXPECT_EQ(error_of("[]"), "/b/config.json: /: expected type object, found array");
+    // Found by config_fuzzer: a scalar document once reached undefined behaviour in the schema pruning.
+    EXPECT_EQ(error_of("2"), "/b/config.json: /: expected type object, found integer");
+    EXPECT_EQ(error_of(std::string("2\n\0\x1b\0{\0", 7)), "/b/config.json: /: expected type object, found integer");
 }
 
 TEST(SpecErrors, WrongTypeNamesExpectedAndFound) {
