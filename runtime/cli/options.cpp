@@ -31,6 +31,8 @@ size_t first_positional(const std::vector<std::string>& args, const po::options_
         bool is_long = a[1] == '-';
         // Boost names a short option with its dash ("-u").
         std::string name = is_long ? a.substr(2, a.find('=') - 2) : a.substr(0, 2);
+        // Boost finds "" ambiguous and lets "--=x" through the parser: say what runc says.
+        if (name.empty() || name == "-") throw UsageError("bad flag syntax: " + a);
         const po::option_description* opt = desc.find_nothrow(name, false, false, false);
         bool inline_value = is_long ? a.find('=') != std::string::npos : a.size() > 2;
         if (opt && opt->semantic()->max_tokens() > 0 && !inline_value) ++i;
