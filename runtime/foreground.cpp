@@ -134,13 +134,18 @@ int wait_foreground(Foreground& f, const ForwardedSignals& signals) {
         copy_window_size(relay.master);
     }
     const bool tty = f.pty_master.valid();
+    int code = -1;
+    Step step(f.explain, [&] {
+        return StepText{"poll, waitpid(" + std::to_string(f.pid) + ")",
+                        "the program ran until it exited with code " + std::to_string(code)};
+    });
     for (;;) {
         int status;
         pid_t r;
         while ((r = ::waitpid(f.reap_all ? -1 : f.pid, &status, WNOHANG)) > 0)
             if (r == f.pid) {
                 if (tty) relay.drain();
-                return exit_code(status);
+                return code = exit_code(status);
             }
 
         enum { kSignals, kStdin, kMasterIn, kMasterOut, kNotify, kCount };

@@ -18,7 +18,12 @@ std::unique_ptr<Manager> make_backend(const Host& host, const Paths& paths) {
 
 }  // namespace
 
-void join_self(std::vector<sys::Fd>& tasks_files) {
+void join_self(std::vector<sys::Fd>& tasks_files, Explainer ex) {
+    if (tasks_files.empty()) return;
+    Step step(ex, [n = tasks_files.size()] {
+        return StepText{"write(\"0\") to the tasks file of " + std::to_string(n) + " cgroup v1 hierarchies",
+                        "joined the container's cgroup in each v1 hierarchy (in v2, clone3 put the process there)"};
+    });
     for (const auto& f : tasks_files) sys::write_all(f.get(), "0", "cgroup tasks");
     tasks_files.clear();
 }
