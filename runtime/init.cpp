@@ -140,17 +140,14 @@ void setup_and_exec(InitContext& ctx) {
     PreparedProcess prepared = prepare_process(proc, ctx.lsm, ctx.seccomp, true, ctx.sync_fd, ex);
 
     DKR_FAULT_POINT("init-before-ready");
-    std::pair<SyncMsg, std::string> reply;
-    {
-        Step step(ex, "send(sync socket, Ready), recv", "waited for dkr to record the container's pid in state.json");
-        sync_send(ctx.sync_fd, SyncMsg::Ready);
-        reply = sync_recv(ctx.sync_fd);
-    }
-    SyncMsg next = reply.first;
+    auto waiting = ex.start();
+    sync_send(ctx.sync_fd, SyncMsg::Ready);
+    auto [next, unused] = sync_recv(ctx.sync_fd);
     hook_state.status = "created";
     const std::string cwd = proc.cwd.empty() ? "/" : proc.cwd;
     if (next == SyncMsg::Created) {
-        // dkr create exits now: its stderr is no place for what follows, which `dkr --explain start` tells.
+        // dkr create exits now: nothing more goes to its stderr (whose
+        // reader may be gone: SIGPIPE). `dkr --explain start` tells the rest.
         if (ctx.explain_fd >= 0) ::close(ctx.explain_fd);
         ex = Explainer();
         // The parent is gone once create returns: a failure from here on goes to `start`.
@@ -168,6 +165,8 @@ void setup_and_exec(InitContext& ctx) {
         }
     }
     if (next != SyncMsg::StartNow) ::_exit(1);
+    ex.done(waiting, "send(sync socket, Ready), recv until StartNow",
+            "waited for dkr to record the container's pid in state.json");
     state_dir.reset();
     if (!hooks.start_container.empty()) {
         Step step(ex, "fork, execve for each hook", "ran the startContainer hooks");

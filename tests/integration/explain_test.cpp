@@ -179,7 +179,9 @@ TEST_F(ExplainTest, CreateThenStartEachTellTheirPart) {
       {"[init] pivot_root("},
       {"[dkr] write(", "state.json"},
   });
-  // Waiting on the fifo and exec belong to start: the init says nothing once create is done.
+  // Waiting on the fifo and exec belong to start: the init says nothing once
+  // create is done (whoever read create's stderr may be gone).
+  EXPECT_EQ(find_step(created, {"[init] send(sync socket, Ready)"}), -1) << create.err;
   EXPECT_EQ(find_step(created, {"close_range("}), -1) << create.err;
   EXPECT_EQ(find_step(created, {"exec.fifo\", O_RDONLY"}), -1) << create.err;
 
@@ -204,9 +206,14 @@ TEST_F(ExplainTest, ExecTellsTheChildsSteps) {
   ASSERT_TRUE(r.ok()) << r;
   EXPECT_EQ(split_lines(r.out), (std::vector<std::string>{"0", "1", "2"}));
   std::vector<std::string> lines = explain_lines(r);
+  // Each process in its order; dkr's clone3 line and the child's first
+  // lines are written at the same time, in either order.
   expect_in_order(lines, {
       {"[dkr] setns(pidfd of the init, CLONE_NEWPID)"},
       {"[dkr] clone3("},
+      {"[dkr] recv(sync socket) until EOF", "execve"},
+  });
+  expect_in_order(lines, {
       {"[exec] setns(pidfd of the init, ", "CLONE_NEWNET", "CLONE_NEWNS", "CLONE_NEWIPC", "CLONE_NEWUTS"},
       {"[exec] setgroups(", "setresuid(0, 0, 0)"},
       {"[exec] close_range(3, ~0U, CLOSE_RANGE_CLOEXEC)", "execve(\"/bin/sh\")"},
