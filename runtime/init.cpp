@@ -29,7 +29,10 @@ namespace {
 
 void set_names(const spec::Config& config, Explainer ex) {
     const spec::Namespace* uts = config.linux ? config.linux->find_namespace("uts") : nullptr;
-    for (const auto& [field, value] : {std::pair{"hostname", config.hostname}, std::pair{"domainname", config.domainname}}) {
+    for (const auto& name : {std::pair{"hostname", config.hostname}, std::pair{"domainname", config.domainname}}) {
+        // Not a structured binding: the Step's lambda captures them (clang before 16 cannot).
+        const char* field = name.first;
+        const std::optional<std::string>& value = name.second;
         if (!value || value->empty()) continue;
         if (!uts) throw Error(std::string("unable to set ") + field + " without a private UTS namespace");
         Step step(ex, [&] {

@@ -329,7 +329,10 @@ void make_readonly(int root_fd, const std::string& path, Explainer ex) {
 }
 
 void apply_sysctl(int root_fd, const std::map<std::string, std::string>& sysctl, Explainer ex) {
-    for (const auto& [key, value] : sysctl) {
+    for (const auto& entry : sysctl) {
+        // Not a structured binding: the Step's lambda captures them (clang before 16 cannot).
+        const std::string& key = entry.first;
+        const std::string& value = entry.second;
         std::string path = "/proc/sys/" + key;
         std::replace(path.begin() + 10, path.end(), '.', '/');
         Step step(ex, [&] { return StepText{"write(\"" + path + "\", \"" + value + "\")", "set the sysctl " + key}; });
