@@ -123,6 +123,12 @@ int exit_code(int status) {
 }
 
 int wait_foreground(Foreground& f, const ForwardedSignals& signals) {
+    // First, so that its line comes once the terminal is out of raw mode.
+    int code = -1;
+    Step step(f.explain, [&] {
+        return StepText{"poll, waitpid(" + std::to_string(f.pid) + ")",
+                        "the program ran until it exited with code " + std::to_string(code)};
+    });
     sys::Fd sfd(::signalfd(-1, &signals.set(), SFD_CLOEXEC));
     if (!sfd) throw sys_error("signalfd", "", errno);
     Relay relay;
@@ -134,11 +140,6 @@ int wait_foreground(Foreground& f, const ForwardedSignals& signals) {
         copy_window_size(relay.master);
     }
     const bool tty = f.pty_master.valid();
-    int code = -1;
-    Step step(f.explain, [&] {
-        return StepText{"poll, waitpid(" + std::to_string(f.pid) + ")",
-                        "the program ran until it exited with code " + std::to_string(code)};
-    });
     for (;;) {
         int status;
         pid_t r;

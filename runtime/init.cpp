@@ -95,7 +95,7 @@ void setup_and_exec(InitContext& ctx) {
     join_namespaces(linux, false, ex);
     if (ctx.in_user_ns) {
         Step step(ex, "setresgid(0, 0, 0), setresuid(0, 0, 0)",
-                  "became root of the user namespace (uid 0 inside, mapped to an unprivileged host uid)");
+                  "became root of the user namespace: uid 0 inside, the mapped uid outside");
         // Become the namespace's root (uid 0 is mapped by now) to set the rest up.
         if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0)
             throw sys_error("become root in the user namespace", "", errno);
