@@ -10,6 +10,7 @@
 
 #include "runtime/cgroup/manager.hpp"
 #include "runtime/exec_options.hpp"
+#include "runtime/explain.hpp"
 #include "runtime/log.hpp"
 #include "runtime/state.hpp"
 #include "spec/config.hpp"
@@ -40,8 +41,9 @@ struct ListEntry {
 
 class Runtime {
 public:
-    Runtime(std::string root, const Logger& log, bool systemd_cgroup = false)
-        : root_(std::move(root)), log_(log), systemd_cgroup_(systemd_cgroup) {}
+    // `explain`: where create, start, run and exec describe their steps (off by default).
+    Runtime(std::string root, const Logger& log, bool systemd_cgroup = false, Explainer explain = {})
+        : root_(std::move(root)), log_(log), systemd_cgroup_(systemd_cgroup), explain_(explain) {}
 
     // Sets the container up and leaves its init waiting on the exec fifo.
     void create(const CreateOptions& opts);
@@ -94,6 +96,7 @@ private:
     std::string root_;
     const Logger& log_;
     bool systemd_cgroup_;
+    Explainer explain_;
 };
 
 }  // namespace dkr

@@ -52,9 +52,9 @@ std::string resolve_rootfs(const spec::Config& config, const std::string& bundle
 
 // The parent's side of the namespaces: pid and time apply to the children
 // of the process that enters them, so that the init is born inside.
-void enter_namespaces_for_children(const spec::Linux& linux) {
-    join_namespaces(linux, true);
-    prepare_time_namespace(linux);
+void enter_namespaces_for_children(const spec::Linux& linux, Explainer ex) {
+    join_namespaces(linux, true, ex);
+    prepare_time_namespace(linux, ex);
 }
 
 // With a user namespace joined by path, the namespaces the init makes must
@@ -63,7 +63,7 @@ void enter_namespaces_for_children(const spec::Linux& linux) {
 // child (CLONE_PARENT). The helper stays in our pid namespace, so the pid it
 // reports is ours to use. Returns the init's pid; init_main runs in the init.
 template <typename InitMain>
-pid_t clone_in_user_namespace(const spec::Linux& linux, int flags, InitMain init_main) {
+pid_t clone_in_user_namespace(const spec::Linux& linux, int flags, InitMain init_main, Explainer ex) {
     int pipefd[2];
     if (::pipe2(pipefd, O_CLOEXEC) < 0) throw sys_error("pipe", "user namespace helper", errno);
     sys::Fd reader(pipefd[0]), writer(pipefd[1]);
@@ -73,8 +73,8 @@ pid_t clone_in_user_namespace(const spec::Linux& linux, int flags, InitMain init
         reader.reset();
         pid_t init = -EINVAL;
         try {
-            enter_namespaces_for_children(linux);
-            join_user_namespace(linux);
+            enter_namespaces_for_children(linux, ex);
+            join_user_namespace(linux, ex);
             bool into_cgroup = false;
             init = sys::clone_process(flags | CLONE_PARENT, -1, into_cgroup);
             if (init == 0) {
@@ -116,7 +116,11 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
     check_container_id(opts.id);
     std::string bundle = sys::absolute_path(opts.bundle);
     std::string config_file = sys::join(bundle, "config.json");
+    auto loading = explain_.start();
     spec::Config config = spec::load_config(config_file);
+    if (explain_)
+        explain_.done(loading, "read(\"" + config_file + "\")",
+                      "loaded the bundle's config.json and checked it against the OCI runtime-spec");
     std::string rootfs = resolve_rootfs(config, bundle, config_file);
     const spec::Linux empty_linux;
     const spec::Linux& linux = config.linux ? *config.linux : empty_linux;
@@ -127,12 +131,16 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
     const spec::Hooks hooks = config.hooks.value_or(spec::Hooks{});
 
     Launch l;
+    auto making_dir = explain_.start();
     l.dir = std::make_unique<ContainerDir>(ContainerDir::create(root_, opts.id));
     std::unique_ptr<cgroup::Manager> cg;
     std::optional<ChildNamespaces> runtime_namespaces;
     pid_t child = 0;
     try {
         l.dir->lock();
+        if (explain_)
+            explain_.done(making_dir, "mkdir(\"" + l.dir->path() + "\"), flock(LOCK_EX)",
+                          "made the container's state directory and locked it against other dkr commands");
         l.state.id = opts.id;
         l.state.bundle = bundle;
         l.state.rootfs = rootfs;
@@ -151,17 +159,33 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
         l.dir->write_cgroup_record(l.state.cgroup_path);
         l.dir->write_state(l.state);
         DKR_FAULT_POINT("create-after-state");
-        cg->create();
-        // The device cgroup always gets runc's defaults: the init needs them for mknod.
-        spec::Resources resources = linux.resources.value_or(spec::Resources{});
-        resources.devices = cgroup::effective_device_rules(resources.devices, linux.devices);
-        cg->apply(resources);
+        {
+            Step step(explain_, [&] {
+                return StepText{"mkdir(\"" + l.state.cgroup_path + "\") in each cgroup hierarchy",
+                                "made the container's cgroup, which will hold all its processes"};
+            });
+            cg->create();
+        }
+        {
+            Step step(explain_, "write to the cgroup's control files (memory.max, pids.max, devices.deny, ...)",
+                      "applied linux.resources and the device rules: the kernel enforces them on the cgroup");
+            // The device cgroup always gets runc's defaults: the init needs them for mknod.
+            spec::Resources resources = linux.resources.value_or(spec::Resources{});
+            resources.devices = cgroup::effective_device_rules(resources.devices, linux.devices);
+            cg->apply(resources);
+        }
         DKR_FAULT_POINT("create-after-cgroup");
         // 0622 whatever the umask: the init opens it after switching to the
         // container's user, which may be anyone (or root of a user namespace).
-        if (!run_now && (::mkfifoat(l.dir->fd(), kExecFifo, 0622) < 0 ||
-                         ::fchmodat(l.dir->fd(), kExecFifo, 0622, 0) < 0))
-            throw sys_error("mkfifo", sys::join(l.dir->path(), kExecFifo), errno);
+        if (!run_now) {
+            Step step(explain_, [&] {
+                return StepText{"mkfifoat(\"" + sys::join(l.dir->path(), kExecFifo) + "\", 0622)",
+                                "made the exec fifo: the init will block opening it until dkr start opens the "
+                                "other end"};
+            });
+            if (::mkfifoat(l.dir->fd(), kExecFifo, 0622) < 0 || ::fchmodat(l.dir->fd(), kExecFifo, 0622, 0) < 0)
+                throw sys_error("mkfifo", sys::join(l.dir->path(), kExecFifo), errno);
+        }
         DKR_FAULT_POINT("create-after-fifo");
 
         int keep_fds = listen_fds();
@@ -177,6 +201,13 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
 
         SeccompProgram seccomp;
         if (linux.seccomp) {
+            Step step(explain_, [&] {
+                return StepText{"seccomp_export_bpf() (libseccomp, no syscall), write(\"" +
+                                    sys::join(l.dir->path(), kSeccompFile) + "\")",
+                                "compiled linux.seccomp into a BPF program of " +
+                                    std::to_string(seccomp.bpf.size() / 8) +
+                                    " instructions (or took it from the cache); the init loads it last"};
+            });
             try {
                 seccomp.bpf = security::compiled_filter_cached(*linux.seccomp,
                                                                sys::join(root_, std::string(kCacheDir) + "/seccomp"));
@@ -217,7 +248,13 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
         // The init is born non-dumpable (execve makes the program dumpable
         // again): no container process can open its /proc/PID/fd, exe or
         // mem, not even from a pid namespace it joins (CVE-2016-9962).
-        if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw sys_error("prctl", "PR_SET_DUMPABLE", errno);
+        {
+            Step step(explain_, "prctl(PR_SET_DUMPABLE, 0)",
+                      "made dkr non-dumpable, so that the init is born so: no container process can open its "
+                      "/proc/PID/fd, exe or mem (CVE-2016-9962); execve of the program undoes it");
+            if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw sys_error("prctl", "PR_SET_DUMPABLE", errno);
+        }
+        sys::Fd explain_fd = explain_.dup_for_child(3 + keep_fds);
         auto init_main = [&]() {
             parent_end.reset();
             l.console.reset();
@@ -237,16 +274,29 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
                             .seccomp = std::move(seccomp),
                             .lsm = std::move(lsm),
                             .idmapped = &idmapped,
-                            .cgroup_tasks = std::move(cgroup_tasks)};
+                            .cgroup_tasks = std::move(cgroup_tasks),
+                            .explain_fd = explain_fd.get()};
             container_init(ctx);
         };
+        const int flags = clone_flags_for(linux);
         if (userns && !userns->path.empty()) {
-            child = clone_in_user_namespace(linux, clone_flags_for(linux), init_main);
+            auto cloning = explain_.start();
+            child = clone_in_user_namespace(linux, flags, init_main, explain_);
+            if (explain_)
+                explain_.done(cloning, "fork, setns(user), clone3(" + clone_flag_names(flags) + "|CLONE_PARENT)",
+                              "a helper joined the user namespace and made the init in it, in new namespaces");
         } else {
-            enter_namespaces_for_children(linux);
-            child = sys::clone_process(clone_flags_for(linux), cg->clone_into_fd(), into_cgroup);
+            enter_namespaces_for_children(linux, explain_);
+            auto cloning = explain_.start();
+            child = sys::clone_process(flags, cg->clone_into_fd(), into_cgroup);
             if (child == 0) init_main();
+            if (explain_)
+                explain_.done(cloning,
+                              "clone3(" + clone_flag_names(flags) + (into_cgroup ? "|CLONE_INTO_CGROUP" : "") + ")",
+                              "made the container's init process (pid " + std::to_string(child) + " on the host), "
+                              "born in new namespaces" + (into_cgroup ? " and inside the container's cgroup" : ""));
         }
+        explain_fd.reset();
         child_end.reset();
         console.reset();
         runtime_namespaces->restore();
@@ -254,7 +304,14 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
         DKR_FAULT_POINT("create-after-clone");
         cgroup_tasks.clear();
         try {
-            if (new_userns) write_id_mappings(child, linux);
+            if (new_userns) {
+                Step step(explain_, [&] {
+                    return StepText{"write(\"/proc/" + std::to_string(child) + "/uid_map\"), write(\"/proc/" +
+                                        std::to_string(child) + "/gid_map\")",
+                                    "mapped the user namespace's ids to host ids (linux.uidMappings, gidMappings)"};
+                });
+                write_id_mappings(child, linux);
+            }
             set_oom_score_adj(child, *config.process);
             // clone3 without CLONE_INTO_CGROUP (Linux < 5.7, or the helper's
             // clone for a user namespace joined by path): the slow way, for all hierarchies.
@@ -267,6 +324,7 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
             if (!said) throw;
             throw Error(said->first == SyncMsg::Error ? said->second : "container init exited during setup");
         }
+        auto waiting = explain_.start();
         for (;;) {
             SyncMsgWithFd reply = sync_recv_fd(l.sync.get());
             if (reply.type == SyncMsg::Ready) break;
@@ -278,6 +336,8 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
             } else if (reply.type == SyncMsg::Hooks) {
                 // The init's namespaces exist and its mounts are made; the runtime's hooks run here.
                 std::string state = hook_state_json(creating_state(l.state, child));
+                Step step(explain_, "fork, execve for each hook",
+                          "ran the prestart and createRuntime hooks (the init's namespaces and mounts exist)");
                 run_hooks("prestart", hooks.prestart, state, bundle);
                 run_hooks("createRuntime", hooks.create_runtime, state, bundle);
                 sync_send(l.sync.get(), SyncMsg::HooksDone);
@@ -285,6 +345,9 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
                 throw Error("container init exited during setup");
             }
         }
+        if (explain_)
+            explain_.done(waiting, "send(sync socket, Go), recv until Ready",
+                          "let the init go on, and waited while it set the container up (its lines above)");
         DKR_FAULT_POINT("create-after-ready");
 
         log_.debug("container " + opts.id + ": init " + std::to_string(child) + " is set up");
@@ -293,7 +356,13 @@ Runtime::Launch Runtime::launch(const CreateOptions& opts, bool run_now) {
         if (!st) throw Error("container init exited during setup");
         l.state.pid = child;
         l.state.pid_start_time = st->start_time;
-        l.dir->write_state(l.state);
+        {
+            Step step(explain_, [&] {
+                return StepText{"write(\"" + sys::join(l.dir->path(), kStateFile) + "\"), rename",
+                                "recorded the init's pid and start time: the container now exists for dkr state"};
+            });
+            l.dir->write_state(l.state);
+        }
         DKR_FAULT_POINT("create-after-pid");
         if (!opts.pid_file.empty())
             sys::write_file_atomic(sys::absolute_path(opts.pid_file), std::to_string(child), 0644);

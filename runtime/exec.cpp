@@ -125,11 +125,19 @@ int Runtime::exec(const ExecOptions& opts) {
     // still holds our fds, no container process may ptrace it or open its
     // /proc/PID/fd (CVE-2016-9962).
     if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw sys_error("prctl", "PR_SET_DUMPABLE", errno);
-    join_process_namespaces(init.get(), ns & (CLONE_NEWPID | CLONE_NEWTIME));
+    if (int for_children = ns & (CLONE_NEWPID | CLONE_NEWTIME)) {
+        Step step(explain_, [&] {
+            return StepText{"setns(pidfd of the init, " + clone_flag_names(for_children) + ")",
+                            "entered the container's pid and time namespaces: they apply to the child cloned next"};
+        });
+        join_process_namespaces(init.get(), for_children);
+    }
     // v1 hierarchies: the child joins them itself, as the init does (cgroup::join_self).
     std::vector<sys::Fd> cgroup_tasks;
     if (cg) cgroup_tasks = cg->open_tasks_files();
     bool into_cgroup = false;
+    sys::Fd explain_fd = explain_.dup_for_child(3 + opts.preserve_fds);
+    auto cloning = explain_.start();
     pid_t child = sys::clone_process(0, cg ? cg->clone_into_fd() : -1, into_cgroup);
     // clone3 could not place it (Linux < 5.7): the parent moves it, the slow way.
     const bool moved_by_parent = cg && !into_cgroup && cg->clone_into_fd() >= 0;
@@ -148,9 +156,15 @@ int Runtime::exec(const ExecOptions& opts) {
                             .keep_fds = opts.preserve_fds,
                             .new_keyring = !s.no_new_keyring,
                             .lsm = std::move(lsm),
-                            .seccomp = std::move(seccomp)};
+                            .seccomp = std::move(seccomp),
+                            .explain_fd = explain_fd.get()};
         exec_init(ctx);
     }
+    if (explain_)
+        explain_.done(cloning, into_cgroup ? "clone3(CLONE_INTO_CGROUP)" : "clone3(0)",
+                      "made the process that becomes the program (pid " + std::to_string(child) + " on the host)" +
+                          (into_cgroup ? ", born in the container's cgroup" : ""));
+    explain_fd.reset();
     cgroup_tasks.clear();
     child_end.reset();
     console.reset();
@@ -160,6 +174,9 @@ int Runtime::exec(const ExecOptions& opts) {
             sync_send(parent_end.get(), SyncMsg::Go);
         }
         // EOF: the program runs (the CLOEXEC socket went at exec).
+        Step step(explain_, "recv(sync socket) until EOF",
+                  "waited while the child joined the container and called execve, which closed its close-on-exec "
+                  "sync socket. The program runs");
         for (;;) {
             SyncMsgWithFd msg = sync_recv_fd(parent_end.get());
             if (msg.type == SyncMsg::Eof) break;
@@ -181,6 +198,7 @@ int Runtime::exec(const ExecOptions& opts) {
     if (opts.detach) return 0;
     Foreground fg;
     fg.pid = child;
+    fg.explain = explain_;
     if (console_peer) fg.pty_master = recv_console(console_peer.get());
     return wait_foreground(fg, *signals);
 }

@@ -29,6 +29,7 @@ struct ExecInitContext {
     bool new_keyring = true;
     LsmExec lsm;               // labels to exec into (empty where the host lacks the LSM)
     SeccompProgram seccomp;
+    int explain_fd = -1;       // --explain: a close-on-exec dup of dkr's stderr above keep_fds; -1: off
 };
 
 // Never returns: execs the program, or reports the error on sync_fd and _exits.

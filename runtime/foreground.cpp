@@ -123,6 +123,12 @@ int exit_code(int status) {
 }
 
 int wait_foreground(Foreground& f, const ForwardedSignals& signals) {
+    // First, so that its line comes once the terminal is out of raw mode.
+    int code = -1;
+    Step step(f.explain, [&] {
+        return StepText{"poll, waitpid(" + std::to_string(f.pid) + ")",
+                        "the program ran until it exited with code " + std::to_string(code)};
+    });
     sys::Fd sfd(::signalfd(-1, &signals.set(), SFD_CLOEXEC));
     if (!sfd) throw sys_error("signalfd", "", errno);
     Relay relay;
@@ -140,7 +146,7 @@ int wait_foreground(Foreground& f, const ForwardedSignals& signals) {
         while ((r = ::waitpid(f.reap_all ? -1 : f.pid, &status, WNOHANG)) > 0)
             if (r == f.pid) {
                 if (tty) relay.drain();
-                return exit_code(status);
+                return code = exit_code(status);
             }
 
         enum { kSignals, kStdin, kMasterIn, kMasterOut, kNotify, kCount };

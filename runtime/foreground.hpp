@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include "runtime/explain.hpp"
 #include "runtime/notify_socket.hpp"
 #include "runtime/sys/fd.hpp"
 
@@ -38,6 +39,7 @@ struct Foreground {
     sys::Fd pty_master;             // valid: relay it to our stdin/stdout
     NotifySocket* notify = nullptr;  // relay READY=... (MAINPID: our own pid)
     bool reap_all = false;          // a subreaper: reap every child, not only pid
+    Explainer explain;              // --explain: how long the program ran
 };
 
 // Waits for f.pid to exit doing all of the above; returns its exit code.

@@ -27,11 +27,18 @@
 namespace dkr {
 namespace {
 
-void set_names(const spec::Config& config) {
+void set_names(const spec::Config& config, Explainer ex) {
     const spec::Namespace* uts = config.linux ? config.linux->find_namespace("uts") : nullptr;
-    for (const auto& [field, value] : {std::pair{"hostname", config.hostname}, std::pair{"domainname", config.domainname}}) {
+    for (const auto& name : {std::pair{"hostname", config.hostname}, std::pair{"domainname", config.domainname}}) {
+        // Not a structured binding: the Step's lambda captures them (clang before 16 cannot).
+        const char* field = name.first;
+        const std::optional<std::string>& value = name.second;
         if (!value || value->empty()) continue;
         if (!uts) throw Error(std::string("unable to set ") + field + " without a private UTS namespace");
+        Step step(ex, [&] {
+            return StepText{std::string("set") + field + "(\"" + *value + "\")",
+                            std::string("set the ") + field + " of the container's UTS namespace"};
+        });
         int rc = std::strcmp(field, "hostname") == 0 ? ::sethostname(value->data(), value->size())
                                                      : ::setdomainname(value->data(), value->size());
         if (rc < 0) throw sys_error(std::string("set ") + field, *value, errno);
@@ -50,7 +57,11 @@ sys::Fd wait_for_start(int state_dir_fd) {
 
 // The console: a pty of the container's devpts, its master to whoever holds
 // the terminal, its slave on /dev/console and as our stdio.
-void setup_console(const InitContext& ctx) {
+void setup_console(const InitContext& ctx, Explainer ex) {
+    Step step(ex, "open(\"/dev/pts/ptmx\"), ioctl(TIOCGPTPEER), move_mount(slave, \"/dev/console\"), "
+                  "sendmsg(SCM_RIGHTS), dup2(slave, 0/1/2)",
+              "made a pty in the container's devpts: its master went to the console socket, its slave is "
+              "/dev/console and the process's stdio");
     sys::Fd root = sys::open_file("/", O_PATH | O_DIRECTORY);
     Pty pty = open_pty(root.get(), ctx.config.process->console_size, ctx.console_relayed);
     mount_console(root.get(), pty.slave.get());
@@ -60,7 +71,8 @@ void setup_console(const InitContext& ctx) {
 }
 
 void setup_and_exec(InitContext& ctx) {
-    cgroup::join_self(ctx.cgroup_tasks);
+    Explainer ex(ctx.explain_fd, "init");
+    cgroup::join_self(ctx.cgroup_tasks, ex);
     const spec::Config& config = ctx.config;
     const spec::Process& proc = *config.process;
     const spec::Linux empty_linux;
@@ -68,22 +80,34 @@ void setup_and_exec(InitContext& ctx) {
     const spec::Hooks hooks = config.hooks.value_or(spec::Hooks{});
 
     DKR_FAULT_POINT("init-after-clone");
-    auto [msg, pid_text] = sync_recv(ctx.sync_fd);
+    std::pair<SyncMsg, std::string> go;
+    {
+        Step step(ex, "recv(sync socket) until Go",
+                  "waited for dkr to finish its part (uid/gid maps of a new user namespace, oom_score_adj)");
+        go = sync_recv(ctx.sync_fd);
+    }
+    auto& [msg, pid_text] = go;
     if (msg != SyncMsg::Go) ::_exit(1);
     // What hooks read on stdin: the pid is the one the host sees.
     HookState hook_state{ctx.id, "creating", static_cast<pid_t>(std::atoi(pid_text.c_str())), ctx.bundle,
                          config.annotations};
 
-    join_namespaces(linux, false);
+    join_namespaces(linux, false, ex);
     if (ctx.in_user_ns) {
+        Step step(ex, "setresgid(0, 0, 0), setresuid(0, 0, 0)",
+                  "became root of the user namespace: uid 0 inside, the mapped uid outside");
         // Become the namespace's root (uid 0 is mapped by now) to set the rest up.
         if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0)
             throw sys_error("become root in the user namespace", "", errno);
     }
-    if (const spec::Namespace* net = linux.find_namespace("network"); net && net->path.empty()) bring_up_loopback();
-    unshare_cgroup_namespace(linux);
-    if (ctx.new_keyring) join_session_keyring(ctx.id);
-    set_names(config);
+    if (const spec::Namespace* net = linux.find_namespace("network"); net && net->path.empty()) {
+        Step step(ex, "socket(AF_INET), ioctl(SIOCSIFFLAGS, IFF_UP) on \"lo\"",
+                  "brought up the loopback interface of the new network namespace");
+        bring_up_loopback();
+    }
+    unshare_cgroup_namespace(linux, ex);
+    if (ctx.new_keyring) join_session_keyring(ctx.id, ex);
+    set_names(config, ex);
     apply_process_attrs(proc, linux);
 
     sys::Fd devnull = sys::open_file("/dev/null", O_PATH);
@@ -96,29 +120,39 @@ void setup_and_exec(InitContext& ctx) {
     sys::Fd devnull_tree = sys::clone_tree(devnull.get(), "", false, "/dev/null");
     devnull.reset();
     {
-        RootfsContext rc{config, ctx.bundle, ctx.rootfs, ctx.in_user_ns, ctx.idmapped};
+        RootfsContext rc{config, ctx.bundle, ctx.rootfs, ctx.in_user_ns, ctx.idmapped, ex};
         sys::Fd root = prepare_rootfs(rc);
         if (!hooks.prestart.empty() || !hooks.create_runtime.empty()) {
+            Step step(ex, "send(sync socket, Hooks), recv until HooksDone",
+                      "dkr ran the prestart and createRuntime hooks while the init waited");
             sync_send(ctx.sync_fd, SyncMsg::Hooks);
             auto [done, unused] = sync_recv(ctx.sync_fd);
             if (done != SyncMsg::HooksDone) ::_exit(1);
         }
-        // In the container's namespaces, before the root switch: paths resolve on the host.
-        run_hooks("createContainer", hooks.create_container, hook_state_json(hook_state), ctx.rootfs);
-        switch_root(root.get(), ctx.no_pivot);
+        if (!hooks.create_container.empty()) {
+            Step step(ex, "fork, execve for each hook", "ran the createContainer hooks, in the container's namespaces");
+            // In the container's namespaces, before the root switch: paths resolve on the host.
+            run_hooks("createContainer", hooks.create_container, hook_state_json(hook_state), ctx.rootfs);
+        }
+        switch_root(root.get(), ctx.no_pivot, ex);
     }
-    if (proc.terminal) setup_console(ctx);
-    finish_rootfs(config, std::move(devnull_tree));
+    if (proc.terminal) setup_console(ctx, ex);
+    finish_rootfs(config, std::move(devnull_tree), ex);
     DKR_FAULT_POINT("init-after-mounts");
 
-    PreparedProcess prepared = prepare_process(proc, ctx.lsm, ctx.seccomp, true, ctx.sync_fd);
+    PreparedProcess prepared = prepare_process(proc, ctx.lsm, ctx.seccomp, true, ctx.sync_fd, ex);
 
     DKR_FAULT_POINT("init-before-ready");
+    auto waiting = ex.start();
     sync_send(ctx.sync_fd, SyncMsg::Ready);
     auto [next, unused] = sync_recv(ctx.sync_fd);
     hook_state.status = "created";
     const std::string cwd = proc.cwd.empty() ? "/" : proc.cwd;
     if (next == SyncMsg::Created) {
+        // dkr create exits now: nothing more goes to its stderr (whose
+        // reader may be gone: SIGPIPE). `dkr --explain start` tells the rest.
+        if (ctx.explain_fd >= 0) ::close(ctx.explain_fd);
+        ex = Explainer();
         // The parent is gone once create returns: a failure from here on goes to `start`.
         ::close(ctx.sync_fd);
         DKR_FAULT_POINT("init-before-fifo");
@@ -126,7 +160,7 @@ void setup_and_exec(InitContext& ctx) {
         state_dir.reset();
         try {
             run_hooks("startContainer", hooks.start_container, hook_state_json(hook_state), cwd);
-            exec_prepared(prepared, ctx.preserve_fds);
+            exec_prepared(prepared, ctx.preserve_fds, ex);
         } catch (const Error& e) {
             ssize_t ignored = ::write(fifo.get(), e.what(), std::strlen(e.what()));
             (void)ignored;
@@ -134,9 +168,14 @@ void setup_and_exec(InitContext& ctx) {
         }
     }
     if (next != SyncMsg::StartNow) ::_exit(1);
+    ex.done(waiting, "send(sync socket, Ready), recv until StartNow",
+            "waited for dkr to record the container's pid in state.json");
     state_dir.reset();
-    run_hooks("startContainer", hooks.start_container, hook_state_json(hook_state), cwd);
-    exec_prepared(prepared, ctx.preserve_fds);
+    if (!hooks.start_container.empty()) {
+        Step step(ex, "fork, execve for each hook", "ran the startContainer hooks");
+        run_hooks("startContainer", hooks.start_container, hook_state_json(hook_state), cwd);
+    }
+    exec_prepared(prepared, ctx.preserve_fds, ex);
 }
 
 }  // namespace

@@ -31,6 +31,9 @@ struct InitContext {
     LsmExec lsm;               // labels to exec into (empty where the host lacks the LSM)
     const IdmappedMounts* idmapped = nullptr;  // detached idmapped mounts made by the parent
     std::vector<sys::Fd> cgroup_tasks;  // v1 `tasks` files to join (cgroup::join_self)
+    // --explain: a close-on-exec dup of dkr's stderr (our fd 2 is the
+    // container's), above the passed fds; closed once dkr is gone. -1: off.
+    int explain_fd = -1;
 };
 
 // Never returns: execs the program or _exits. Setup errors go to the parent

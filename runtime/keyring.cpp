@@ -21,8 +21,12 @@ long keyctl(int op, unsigned long a, unsigned long b = 0, unsigned long c = 0) {
 
 }  // namespace
 
-void join_session_keyring(const std::string& container_id) {
+void join_session_keyring(const std::string& container_id, Explainer ex) {
     std::string name = "_ses." + container_id;
+    Step step(ex, [&] {
+        return StepText{"keyctl(KEYCTL_JOIN_SESSION_KEYRING, \"" + name + "\")",
+                        "a session keyring of the container's own, so that it does not see the host's keys"};
+    });
     long id = keyctl(KEYCTL_JOIN_SESSION_KEYRING, reinterpret_cast<unsigned long>(name.c_str()));
     if (id < 0) {
         if (errno == ENOSYS) return;

@@ -5,10 +5,12 @@
 
 #include <string>
 
+#include "runtime/explain.hpp"
+
 namespace dkr {
 
 // Joins (creating it if needed) the session keyring "_ses.<id>" and makes it
 // searchable by its group, as runc does. A kernel without keyrings is fine.
-void join_session_keyring(const std::string& container_id);
+void join_session_keyring(const std::string& container_id, Explainer ex);
 
 }  // namespace dkr

@@ -65,6 +65,22 @@ constexpr RecursiveOption kRecursive[] = {
     {"rsymfollow", true, MOUNT_ATTR_NOSYMFOLLOW},
 };
 
+struct FlagName {
+    unsigned long flag;
+    const char* name;
+};
+
+constexpr FlagName kFlagNames[] = {
+    {MS_RDONLY, "MS_RDONLY"},       {MS_NOSUID, "MS_NOSUID"},         {MS_NODEV, "MS_NODEV"},
+    {MS_NOEXEC, "MS_NOEXEC"},       {MS_SYNCHRONOUS, "MS_SYNCHRONOUS"}, {MS_REMOUNT, "MS_REMOUNT"},
+    {MS_MANDLOCK, "MS_MANDLOCK"},   {MS_DIRSYNC, "MS_DIRSYNC"},       {MS_NOSYMFOLLOW, "MS_NOSYMFOLLOW"},
+    {MS_NOATIME, "MS_NOATIME"},     {MS_NODIRATIME, "MS_NODIRATIME"}, {MS_BIND, "MS_BIND"},
+    {MS_MOVE, "MS_MOVE"},           {MS_REC, "MS_REC"},               {MS_SILENT, "MS_SILENT"},
+    {MS_UNBINDABLE, "MS_UNBINDABLE"}, {MS_PRIVATE, "MS_PRIVATE"},     {MS_SLAVE, "MS_SLAVE"},
+    {MS_SHARED, "MS_SHARED"},       {MS_RELATIME, "MS_RELATIME"},     {MS_I_VERSION, "MS_I_VERSION"},
+    {MS_STRICTATIME, "MS_STRICTATIME"}, {MS_LAZYTIME, "MS_LAZYTIME"},
+};
+
 template <typename Table>
 auto find(const Table& table, std::string_view name) -> decltype(&table[0]) {
     for (const auto& entry : table)
@@ -101,6 +117,13 @@ MountOptions parse_mount_options(const std::vector<std::string>& options) {
         }
     }
     return out;
+}
+
+std::string mount_flag_names(unsigned long flags) {
+    std::string out;
+    for (const auto& f : kFlagNames)
+        if (flags & f.flag) out += (out.empty() ? "" : "|") + std::string(f.name);
+    return out.empty() ? "0" : out;
 }
 
 std::vector<std::string> known_mount_options() {

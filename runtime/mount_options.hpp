@@ -20,6 +20,9 @@ struct MountOptions {
 // Unknown options are passed to the filesystem as data, as runc does.
 MountOptions parse_mount_options(const std::vector<std::string>& options);
 
+// "MS_NOSUID|MS_NODEV" for mount(2) flags ("0" for none), for --explain.
+std::string mount_flag_names(unsigned long flags);
+
 // Every option name parse_mount_options understands (for `dkr features`).
 std::vector<std::string> known_mount_options();
 

@@ -21,13 +21,14 @@ struct NamespaceType {
     const char* oci;
     const char* proc;
     int flag;
+    const char* flag_name;
 };
 
 constexpr NamespaceType kTypes[] = {
-    {"user", "user", CLONE_NEWUSER},   {"pid", "pid", CLONE_NEWPID},
-    {"network", "net", CLONE_NEWNET},  {"mount", "mnt", CLONE_NEWNS},
-    {"ipc", "ipc", CLONE_NEWIPC},      {"uts", "uts", CLONE_NEWUTS},
-    {"cgroup", "cgroup", CLONE_NEWCGROUP}, {"time", "time", CLONE_NEWTIME},
+    {"user", "user", CLONE_NEWUSER, "CLONE_NEWUSER"},         {"pid", "pid", CLONE_NEWPID, "CLONE_NEWPID"},
+    {"network", "net", CLONE_NEWNET, "CLONE_NEWNET"},         {"mount", "mnt", CLONE_NEWNS, "CLONE_NEWNS"},
+    {"ipc", "ipc", CLONE_NEWIPC, "CLONE_NEWIPC"},             {"uts", "uts", CLONE_NEWUTS, "CLONE_NEWUTS"},
+    {"cgroup", "cgroup", CLONE_NEWCGROUP, "CLONE_NEWCGROUP"}, {"time", "time", CLONE_NEWTIME, "CLONE_NEWTIME"},
 };
 
 const NamespaceType* find(const std::string& type) {
@@ -36,7 +37,12 @@ const NamespaceType* find(const std::string& type) {
     return nullptr;
 }
 
-void join(const spec::Namespace& ns) {
+void join(const spec::Namespace& ns, Explainer ex) {
+    const NamespaceType* t = find(ns.type);
+    Step step(ex, [&] {
+        return StepText{"setns(open(\"" + ns.path + "\"), " + t->flag_name + ")",
+                        "joined the existing " + ns.type + " namespace named in config.json"};
+    });
     sys::Fd fd = sys::open_file(ns.path, O_RDONLY);
     if (::setns(fd.get(), namespace_clone_flag(ns.type)) < 0)
         throw sys_error("join " + ns.type + " namespace", ns.path, errno);
@@ -70,6 +76,13 @@ const char* namespace_proc_name(const std::string& type) {
     return t ? t->proc : "";
 }
 
+std::string clone_flag_names(int flags) {
+    std::string out;
+    for (const auto& t : kTypes)
+        if (flags & t.flag) out += (out.empty() ? "" : "|") + std::string(t.flag_name);
+    return out.empty() ? "0" : out;
+}
+
 int clone_flags_for(const spec::Linux& linux) {
     int flags = 0;
     for (const auto& ns : linux.namespaces)
@@ -77,30 +90,34 @@ int clone_flags_for(const spec::Linux& linux) {
     return flags;
 }
 
-void join_namespaces(const spec::Linux& linux, bool pid_and_time) {
+void join_namespaces(const spec::Linux& linux, bool pid_and_time, Explainer ex) {
     for (const auto& t : kTypes) {
         if (t.flag == CLONE_NEWUSER) continue;
         bool parent_side = t.flag == CLONE_NEWPID || t.flag == CLONE_NEWTIME;
         if (parent_side != pid_and_time) continue;
         const spec::Namespace* ns = linux.find_namespace(t.oci);
-        if (ns && !ns->path.empty()) join(*ns);
+        if (ns && !ns->path.empty()) join(*ns, ex);
     }
 }
 
-void join_user_namespace(const spec::Linux& linux) {
+void join_user_namespace(const spec::Linux& linux, Explainer ex) {
     const spec::Namespace* ns = linux.find_namespace("user");
-    if (ns && !ns->path.empty()) join(*ns);
+    if (ns && !ns->path.empty()) join(*ns, ex);
 }
 
-void unshare_cgroup_namespace(const spec::Linux& linux) {
+void unshare_cgroup_namespace(const spec::Linux& linux, Explainer ex) {
     const spec::Namespace* ns = linux.find_namespace("cgroup");
-    if (ns && ns->path.empty() && ::unshare(CLONE_NEWCGROUP) < 0)
-        throw sys_error("unshare", "cgroup namespace", errno);
+    if (!ns || !ns->path.empty()) return;
+    Step step(ex, "unshare(CLONE_NEWCGROUP)",
+              "a new cgroup namespace, made now that the init is in its cgroup: that cgroup is its root");
+    if (::unshare(CLONE_NEWCGROUP) < 0) throw sys_error("unshare", "cgroup namespace", errno);
 }
 
-void prepare_time_namespace(const spec::Linux& linux) {
+void prepare_time_namespace(const spec::Linux& linux, Explainer ex) {
     const spec::Namespace* ns = linux.find_namespace("time");
     if (!ns || !ns->path.empty()) return;
+    Step step(ex, "unshare(CLONE_NEWTIME), write /proc/self/timens_offsets",
+              "a new time namespace for the init (dkr's children enter it), with its clock offsets");
     if (::unshare(CLONE_NEWTIME) < 0) throw sys_error("unshare", "time namespace", errno);
     std::string offsets;
     for (const auto& [clock, off] : linux.time_offsets)

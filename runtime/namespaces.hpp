@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "runtime/explain.hpp"
 #include "runtime/sys/fd.hpp"
 #include "spec/config.hpp"
 
@@ -15,6 +16,9 @@ int namespace_clone_flag(const std::string& type);
 // The /proc/PID/ns/ file name for an OCI type ("network" -> "net").
 const char* namespace_proc_name(const std::string& type);
 
+// "CLONE_NEWNS|CLONE_NEWPID" for the namespace flags in `flags` ("0" for none), for --explain.
+std::string clone_flag_names(int flags);
+
 // Flags for the namespaces the config asks to create (those without a path).
 // Time and cgroup namespaces are left out: see prepare_time_namespace and
 // unshare_cgroup_namespace.
@@ -23,19 +27,19 @@ int clone_flags_for(const spec::Linux& linux);
 // setns into every namespace given by path, except the user namespace (see
 // join_user_namespace) and, unless pid_and_time, pid and time (the parent
 // joins those before the clone: they apply to the children it makes).
-void join_namespaces(const spec::Linux& linux, bool pid_and_time);
+void join_namespaces(const spec::Linux& linux, bool pid_and_time, Explainer ex);
 
 // setns into the user namespace given by path, if any: done before the
 // init's own namespaces are made, so that they belong to it.
-void join_user_namespace(const spec::Linux& linux);
+void join_user_namespace(const spec::Linux& linux, Explainer ex);
 
 // Init side, once the parent has put it in its cgroup: a new cgroup
 // namespace, whose root is then the container's cgroup.
-void unshare_cgroup_namespace(const spec::Linux& linux);
+void unshare_cgroup_namespace(const spec::Linux& linux, Explainer ex);
 
 // Parent side, before the init is cloned: a new time namespace with its
 // offsets (they can only be set before a process enters it).
-void prepare_time_namespace(const spec::Linux& linux);
+void prepare_time_namespace(const spec::Linux& linux, Explainer ex);
 
 // Before anything is made: a sysctl whose namespace is joined by a path that
 // names the runtime's own namespace (the host's) would change the host.

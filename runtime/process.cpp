@@ -115,8 +115,22 @@ void apply_rlimits(const std::vector<spec::Rlimit>& rlimits) {
 
 namespace {
 
-void load_seccomp(const SeccompProgram& seccomp, int sync_fd) {
+void load_seccomp(const SeccompProgram& seccomp, int sync_fd, bool no_new_privs, Explainer ex) {
     if (seccomp.bpf.empty()) return;
+    Step step(ex, [&] {
+        std::string flags;
+        for (const auto& f : seccomp.flags) flags += f + "|";
+        if (seccomp.notify) flags += "SECCOMP_FILTER_FLAG_NEW_LISTENER|";
+        flags = flags.empty() ? "0" : flags.substr(0, flags.size() - 1);
+        return StepText{"seccomp(SECCOMP_SET_MODE_FILTER, " + flags + ", " +
+                            std::to_string(seccomp.bpf.size() / 8) + " BPF instructions)",
+                        std::string("loaded the seccomp filter: from here on the kernel checks each syscall against "
+                                    "it") +
+                            (no_new_privs ? ""
+                                          : " (loaded before the capability drop: without no_new_privs it needs "
+                                            "CAP_SYS_ADMIN)") +
+                            (seccomp.notify ? "; the notify fd goes to dkr for listenerPath" : "")};
+    });
     sys::Fd listener = security::load_filter(seccomp.bpf, seccomp.flags, seccomp.notify);
     if (listener) sync_send_fd(sync_fd, SyncMsg::SeccompFd, listener.get());
 }
@@ -124,36 +138,93 @@ void load_seccomp(const SeccompProgram& seccomp, int sync_fd) {
 }  // namespace
 
 PreparedProcess prepare_process(const spec::Process& p, const LsmExec& lsm, const SeccompProgram& seccomp,
-                                bool create_cwd, int sync_fd) {
-    apply_rlimits(p.rlimits);
-    if (!p.no_new_privileges) load_seccomp(seccomp, sync_fd);
+                                bool create_cwd, int sync_fd, Explainer ex) {
+    if (!p.rlimits.empty()) {
+        Step step(ex, [&] {
+            std::string call;
+            for (const auto& r : p.rlimits)
+                call += (call.empty() ? "" : ", ") + std::string("setrlimit(") + r.type + ", " +
+                        std::to_string(r.soft) + ", " + std::to_string(r.hard) + ")";
+            return StepText{call, "set the resource limits of process.rlimits"};
+        });
+        apply_rlimits(p.rlimits);
+    }
+    if (!p.no_new_privileges) load_seccomp(seccomp, sync_fd, false, ex);
     if (p.capabilities) {
+        Step step(ex, [&] {
+            return StepText{"prctl(PR_SET_KEEPCAPS, 1), prctl(PR_CAPBSET_DROP, CAP_...) for each capability not kept",
+                            "dropped from the bounding set every capability but the " +
+                                std::to_string(p.capabilities->bounding.size()) +
+                                " of capabilities.bounding: nothing in the container can gain the others back"};
+        });
         if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) throw sys_error("prctl", "PR_SET_KEEPCAPS", errno);
         security::drop_bounding_set(*p.capabilities);
     }
-    switch_user(p.user);
-    if (p.capabilities) security::apply_capabilities(*p.capabilities);
+    {
+        Step step(ex, [&] {
+            std::string g = std::to_string(p.user.gid), u = std::to_string(p.user.uid);
+            return StepText{"setgroups(" + std::to_string(p.user.additional_gids.size()) + " groups), setresgid(" + g +
+                                ", " + g + ", " + g + "), setresuid(" + u + ", " + u + ", " + u + ")",
+                            "switched to the process's user: uid " + u + ", gid " + g};
+        });
+        switch_user(p.user);
+    }
+    if (p.capabilities) {
+        Step step(ex, [&] {
+            const spec::Capabilities& c = *p.capabilities;
+            return StepText{"capset(effective, permitted, inheritable), prctl(PR_CAP_AMBIENT_RAISE) for each ambient",
+                            "kept only the listed capabilities: " + std::to_string(c.effective.size()) +
+                                " effective, " +
+                                std::to_string(c.permitted.size()) + " permitted, " +
+                                std::to_string(c.inheritable.size()) + " inheritable, " +
+                                std::to_string(c.ambient.size()) + " ambient"};
+        });
+        security::apply_capabilities(*p.capabilities);
+    }
     ::umask(p.user.umask.value_or(022));
-    try {
-        enter_cwd(p.cwd.empty() ? "/" : p.cwd, create_cwd);
-    } catch (...) {
-        rethrow_with("cwd " + p.cwd);
+    {
+        Step step(ex, [&] {
+            return StepText{"openat2(\"" + (p.cwd.empty() ? std::string("/") : p.cwd) + "\", RESOLVE_IN_ROOT), fchdir",
+                            "entered the working directory (process.cwd)"};
+        });
+        try {
+            enter_cwd(p.cwd.empty() ? "/" : p.cwd, create_cwd);
+        } catch (...) {
+            rethrow_with("cwd " + p.cwd);
+        }
     }
 
     PreparedProcess out{"", p.args, process_env(p)};
-    out.path = find_executable(out.args[0], out.env);
+    {
+        Step step(ex, [&] {
+            return StepText{"stat(\"DIR/" + out.args[0] + "\") for each DIR of $PATH",
+                            "found the program: " + out.path};
+        });
+        out.path = find_executable(out.args[0], out.env);
+    }
 
     apply_lsm_exec(lsm);
     if (p.no_new_privileges) {
-        if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw sys_error("prctl", "PR_SET_NO_NEW_PRIVS", errno);
-        load_seccomp(seccomp, sync_fd);
+        {
+            Step step(ex, "prctl(PR_SET_NO_NEW_PRIVS, 1)",
+                      "no_new_privs: execve can no longer grant privileges (setuid bits, file capabilities)");
+            if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) throw sys_error("prctl", "PR_SET_NO_NEW_PRIVS", errno);
+        }
+        load_seccomp(seccomp, sync_fd, true, ex);
     }
     return out;
 }
 
-void exec_prepared(PreparedProcess& p, int keep_fds) {
+void exec_prepared(PreparedProcess& p, int keep_fds, Explainer ex) {
     // Only stdio and the fds the caller asked to pass survive exec.
-    security::mark_cloexec_from(3 + keep_fds);
+    {
+        Step step(ex, [&] {
+            return StepText{"close_range(" + std::to_string(3 + keep_fds) + ", ~0U, CLOSE_RANGE_CLOEXEC)",
+                            "marked every fd but stdio" + std::string(keep_fds ? " and the preserved ones" : "") +
+                                " close-on-exec: no host fd reaches the program; next, execve(\"" + p.path + "\")"};
+        });
+        security::mark_cloexec_from(3 + keep_fds);
+    }
     std::vector<char*> argv = c_strings(p.args), envp = c_strings(p.env);
     ::execve(p.path.c_str(), argv.data(), envp.data());
     throw sys_error("exec", p.path, errno);

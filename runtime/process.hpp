@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/explain.hpp"
 #include "runtime/process_attrs.hpp"
 #include "runtime/sys/fd.hpp"
 #include "spec/config.hpp"
@@ -51,10 +52,11 @@ struct PreparedProcess {
 // notify fd goes to the parent over sync_fd at once (a syscall it traps may
 // come before exec), for the agent at listenerPath.
 PreparedProcess prepare_process(const spec::Process& p, const LsmExec& lsm, const SeccompProgram& seccomp,
-                                bool create_cwd, int sync_fd);
+                                bool create_cwd, int sync_fd, Explainer ex);
 
-// Marks every fd from 3 + keep_fds close-on-exec, then execve. Throws if the exec fails.
-[[noreturn]] void exec_prepared(PreparedProcess& p, int keep_fds);
+// Marks every fd from 3 + keep_fds close-on-exec, then execve. Throws if
+// the exec fails. An explain fd must be close-on-exec and above 3 + keep_fds.
+[[noreturn]] void exec_prepared(PreparedProcess& p, int keep_fds, Explainer ex);
 
 // NULL-terminated pointers into `v`, for execve.
 std::vector<char*> c_strings(std::vector<std::string>& v);

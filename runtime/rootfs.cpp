@@ -99,31 +99,47 @@ void mount_bind(int root_fd, const RootfsContext& ctx, const spec::Mount& m, siz
     sys::Fd target = S_ISDIR(st.st_mode) ? mkdir_all_in_root(root_fd, dest, 0755)
                                          : create_file_in_root(root_fd, dest, 0644);
     std::string what = source + " on " + dest;
+    auto it = ctx.idmapped ? ctx.idmapped->find(index) : IdmappedMounts::const_iterator();
+    const bool idmapped = ctx.idmapped && it != ctx.idmapped->end();
+    uint64_t set = sys::mount_attrs_from_flags(opts.flags);
+    uint64_t clear = sys::mount_attrs_from_flags(opts.clear);
+    Step step(ctx.explain, [&] {
+        std::string call = idmapped ? "move_mount(idmapped tree, \"" + dest + "\")"
+                                    : std::string("open_tree(\"") + source + "\", OPEN_TREE_CLONE" +
+                                          (opts.flags & MS_REC ? "|AT_RECURSIVE" : "") + ")";
+        if (set || clear || opts.recursive_set || opts.recursive_clear) call += ", mount_setattr";
+        if (!idmapped) call += ", move_mount(tree, \"" + dest + "\")";
+        return StepText{call, std::string(idmapped ? "attached the idmapped copy dkr made of " : "bind-mounted ") +
+                                  source + " on " + dest};
+    });
     // An idmapped mount was made detached by the parent: attach that one.
     sys::Fd clone;
     int tree = -1;
-    if (auto it = ctx.idmapped ? ctx.idmapped->find(index) : IdmappedMounts::const_iterator();
-        ctx.idmapped && it != ctx.idmapped->end()) {
+    if (idmapped) {
         tree = it->second.get();
     } else {
         clone = sys::clone_tree(AT_FDCWD, source, opts.flags & MS_REC, what);
         tree = clone.get();
     }
-    uint64_t set = sys::mount_attrs_from_flags(opts.flags);
-    uint64_t clear = sys::mount_attrs_from_flags(opts.clear);
     if (set || clear) sys::set_mount_attrs(tree, set, clear, 0, false, what);
     if (opts.recursive_set || opts.recursive_clear)
         sys::set_mount_attrs(tree, opts.recursive_set, opts.recursive_clear, 0, true, what);
     sys::attach_tree(tree, target.get(), what);
 }
 
-void mount_filesystem(int root_fd, const spec::Mount& m, const std::string& dest, const MountOptions& opts) {
-    sys::Fd target = mkdir_all_in_root(root_fd, dest, 0755);
-    std::string what = m.source + " on " + dest;
+void mount_filesystem(int root_fd, const spec::Mount& m, const std::string& dest, const MountOptions& opts,
+                      Explainer ex) {
     unsigned long flags = opts.flags & ~(MS_BIND | MS_REC);
     // tmpcopyup fills the tmpfs first: it is made read-only after that.
     bool copy_up = opts.tmpcopyup && m.type == "tmpfs";
     if (copy_up) flags &= ~MS_RDONLY;
+    Step step(ex, [&] {
+        return StepText{"mount(\"" + m.source + "\", \"" + dest + "\", \"" + m.type + "\", " + mount_flag_names(flags) +
+                            ", " + (opts.data.empty() ? "NULL" : "\"" + opts.data + "\"") + ")",
+                        "mounted a new " + m.type + " filesystem on " + dest};
+    });
+    sys::Fd target = mkdir_all_in_root(root_fd, dest, 0755);
+    std::string what = m.source + " on " + dest;
     if (::mount(m.source.c_str(), fd_path(target.get()).c_str(), m.type.c_str(), flags,
                 opts.data.empty() ? nullptr : opts.data.c_str()) < 0)
         throw sys_error("mount " + m.type, what, errno);
@@ -162,12 +178,17 @@ void mount_one(int root_fd, const RootfsContext& ctx, size_t index) {
     try {
         check_proc_destination(dest, m);
         MountOptions opts = parse_mount_options(m.options);
-        if (m.type == "cgroup" || m.type == "cgroup2")
+        if (m.type == "cgroup" || m.type == "cgroup2") {
+            Step step(ctx.explain, [&] {
+                return StepText{"fsopen/fsmount or open_tree, then move_mount, for each hierarchy",
+                                "mounted the cgroup hierarchies on " + dest};
+            });
             mount_cgroup_tree(root_fd, dest, opts, ctx.config);
-        else if (m.type == "bind" || (opts.flags & MS_BIND))
+        } else if (m.type == "bind" || (opts.flags & MS_BIND)) {
             mount_bind(root_fd, ctx, m, index, dest, opts);
-        else
-            mount_filesystem(root_fd, m, dest, opts);
+        } else {
+            mount_filesystem(root_fd, m, dest, opts, ctx.explain);
+        }
     } catch (...) {
         rethrow_with("mounts: " + m.destination);
     }
@@ -200,6 +221,12 @@ bool mounts_dev_by_bind(const spec::Config& config) {
 }
 
 void setup_dev(int root_fd, const RootfsContext& ctx) {
+    Step step(ctx.explain, ctx.in_user_ns ? "open_tree + move_mount of each host node, symlinkat"
+                                          : "mknodat(S_IFCHR) for each, symlinkat",
+              ctx.in_user_ns ? "bind-mounted the host's null, zero, full, random, urandom and tty into /dev (mknod is "
+                               "not allowed in a user namespace); linked fd, stdin, stdout, stderr, ptmx"
+                             : "made the device nodes /dev/null, zero, full, random, urandom and tty; linked fd, "
+                               "stdin, stdout, stderr, ptmx");
     sys::Fd dev = mkdir_all_in_root(root_fd, "/dev", 0755);
     for (const auto& d : kDefaultDevices)
         make_device(dev.get(), d.name, S_IFCHR, makedev(d.major, d.minor), 0666, ctx.in_user_ns,
@@ -224,6 +251,12 @@ void create_config_devices(int root_fd, const RootfsContext& ctx) {
         std::string dest = clean_path(d.path);
         size_t slash = dest.rfind('/');
         std::string name = dest.substr(slash + 1);
+        Step step(ctx.explain, [&] {
+            return StepText{ctx.in_user_ns ? "open_tree + move_mount(\"" + dest + "\")"
+                                           : "mknodat(\"" + dest + "\", " + d.type + " " + std::to_string(d.major) +
+                                                 ":" + std::to_string(d.minor) + ")",
+                            "made the device " + dest + " from linux.devices"};
+        });
         try {
             sys::Fd parent = mkdir_all_in_root(root_fd, dest.substr(0, slash), 0755);
             mode_t perm = d.file_mode ? (*d.file_mode & 07777) : 0666;
@@ -260,11 +293,18 @@ private:
     std::string first_path_;
 };
 
-void mask_path(int root_fd, const std::string& path, DevNullSource& devnull) {
+void mask_path(int root_fd, const std::string& path, DevNullSource& devnull, Explainer ex) {
     sys::Fd target = open_in_root_if_exists(root_fd, path, O_PATH);
     if (!target) return;  // as runc: masking what is not there is a no-op
     struct stat st;
     if (::fstat(target.get(), &st) < 0) throw sys_error("stat", path, errno);
+    Step step(ex, [&] {
+        return S_ISDIR(st.st_mode)
+                   ? StepText{"fsopen(\"tmpfs\"), fsmount(MOUNT_ATTR_RDONLY), move_mount(\"" + path + "\")",
+                              "masked " + path + " with an empty read-only tmpfs (linux.maskedPaths)"}
+                   : StepText{"move_mount(copy of /dev/null, \"" + path + "\")",
+                              "masked " + path + " with /dev/null (linux.maskedPaths)"};
+    });
     if (S_ISDIR(st.st_mode)) {
         sys::Fd tmpfs = sys::new_mount("tmpfs", "", MOUNT_ATTR_RDONLY, path);
         sys::attach_tree(tmpfs.get(), target.get(), path);
@@ -275,18 +315,27 @@ void mask_path(int root_fd, const std::string& path, DevNullSource& devnull) {
     }
 }
 
-void make_readonly(int root_fd, const std::string& path) {
+void make_readonly(int root_fd, const std::string& path, Explainer ex) {
     sys::Fd target = open_in_root_if_exists(root_fd, path, O_PATH);
     if (!target) return;
+    Step step(ex, [&] {
+        return StepText{"open_tree(\"" + path + "\", OPEN_TREE_CLONE|AT_RECURSIVE), mount_setattr(MOUNT_ATTR_RDONLY), "
+                        "move_mount",
+                        "made " + path + " read-only (linux.readonlyPaths)"};
+    });
     sys::Fd tree = sys::clone_tree(target.get(), "", true, path);
     sys::set_mount_attrs(tree.get(), MOUNT_ATTR_RDONLY, 0, 0, true, path);
     sys::attach_tree(tree.get(), target.get(), path);
 }
 
-void apply_sysctl(int root_fd, const std::map<std::string, std::string>& sysctl) {
-    for (const auto& [key, value] : sysctl) {
+void apply_sysctl(int root_fd, const std::map<std::string, std::string>& sysctl, Explainer ex) {
+    for (const auto& entry : sysctl) {
+        // Not a structured binding: the Step's lambda captures them (clang before 16 cannot).
+        const std::string& key = entry.first;
+        const std::string& value = entry.second;
         std::string path = "/proc/sys/" + key;
         std::replace(path.begin() + 10, path.end(), '.', '/');
+        Step step(ex, [&] { return StepText{"write(\"" + path + "\", \"" + value + "\")", "set the sysctl " + key}; });
         try {
             sys::Fd fd = open_in_root(root_fd, path, O_WRONLY | O_TRUNC);
             sys::write_all(fd.get(), value, path);
@@ -322,12 +371,25 @@ sys::Fd prepare_rootfs(const RootfsContext& ctx) {
     ::umask(0);
     std::string propagation = ctx.config.linux ? ctx.config.linux->rootfs_propagation : "";
     unsigned long root_flags = root_propagation(propagation);
-    if (::mount(nullptr, "/", nullptr, root_flags, nullptr) < 0)
-        throw sys_error("set propagation of", "/", errno);
-    if (root_flags & MS_SHARED) unshare_pivot_mounts(ctx.rootfs);
-    // pivot_root needs the new root to be a mount point.
-    if (::mount(ctx.rootfs.c_str(), ctx.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
-        throw sys_error("bind mount rootfs", ctx.rootfs, errno);
+    {
+        Step step(ctx.explain, [&] {
+            return StepText{"mount(NULL, \"/\", NULL, " + mount_flag_names(root_flags) + ", NULL)",
+                            "set the propagation of every mount in the new mount namespace (linux.rootfsPropagation; "
+                            "a slave receives the host's mounts but sends none back)"};
+        });
+        if (::mount(nullptr, "/", nullptr, root_flags, nullptr) < 0)
+            throw sys_error("set propagation of", "/", errno);
+        if (root_flags & MS_SHARED) unshare_pivot_mounts(ctx.rootfs);
+    }
+    {
+        Step step(ctx.explain, [&] {
+            return StepText{"mount(\"" + ctx.rootfs + "\", \"" + ctx.rootfs + "\", NULL, MS_BIND|MS_REC, NULL)",
+                            "bind-mounted the rootfs onto itself: pivot_root needs the new root to be a mount point"};
+        });
+        // pivot_root needs the new root to be a mount point.
+        if (::mount(ctx.rootfs.c_str(), ctx.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
+            throw sys_error("bind mount rootfs", ctx.rootfs, errno);
+    }
     sys::Fd root = sys::open_file(ctx.rootfs, O_PATH | O_DIRECTORY);
     for (size_t i = 0; i < ctx.config.mounts.size(); ++i) mount_one(root.get(), ctx, i);
     if (!mounts_dev_by_bind(ctx.config)) setup_dev(root.get(), ctx);
@@ -335,13 +397,22 @@ sys::Fd prepare_rootfs(const RootfsContext& ctx) {
     return root;
 }
 
-void switch_root(int root_fd, bool no_pivot) {
+void switch_root(int root_fd, bool no_pivot, Explainer ex) {
     if (::fchdir(root_fd) < 0) throw sys_error("chdir", "rootfs", errno);
     if (no_pivot) {
+        Step step(ex, "mount(\".\", \"/\", NULL, MS_MOVE, NULL), chroot(\".\")",
+                  "moved the rootfs over / and changed the root directory to it (--no-pivot: the host's root stays "
+                  "in the mount namespace, underneath)");
         if (::mount(".", "/", nullptr, MS_MOVE, nullptr) < 0) throw sys_error("move rootfs to", "/", errno);
         if (::chroot(".") < 0) throw sys_error("chroot", "rootfs", errno);
     } else {
-        if (::syscall(SYS_pivot_root, ".", ".") < 0) throw sys_error("pivot_root", "rootfs", errno);
+        {
+            Step step(ex, "pivot_root(\".\", \".\")",
+                      "made the rootfs the root of the mount namespace; the old root is stacked on top of it");
+            if (::syscall(SYS_pivot_root, ".", ".") < 0) throw sys_error("pivot_root", "rootfs", errno);
+        }
+        Step step(ex, "mount(NULL, \".\", NULL, MS_SLAVE|MS_REC, NULL), umount2(\".\", MNT_DETACH)",
+                  "detached the host's old root: nothing outside the rootfs is reachable any more");
         // The old root is stacked under "."; keep its unmount from propagating to the host.
         if (::mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0)
             throw sys_error("make old root slave", "", errno);
@@ -350,29 +421,31 @@ void switch_root(int root_fd, bool no_pivot) {
     if (::chdir("/") < 0) throw sys_error("chdir", "/", errno);
 }
 
-void finish_rootfs(const spec::Config& config, sys::Fd host_devnull_tree) {
+void finish_rootfs(const spec::Config& config, sys::Fd host_devnull_tree, Explainer ex) {
     sys::Fd root = sys::open_file("/", O_PATH | O_DIRECTORY);
     DevNullSource devnull(root.get(), std::move(host_devnull_tree));
     apply_mount_propagation(root.get(), config.mounts);
     if (config.linux) {
-        apply_sysctl(root.get(), config.linux->sysctl);
+        apply_sysctl(root.get(), config.linux->sysctl, ex);
         for (const auto& p : config.linux->masked_paths) {
             try {
-                mask_path(root.get(), p, devnull);
+                mask_path(root.get(), p, devnull, ex);
             } catch (...) {
                 rethrow_with("linux.maskedPaths: " + p);
             }
         }
         for (const auto& p : config.linux->readonly_paths) {
             try {
-                make_readonly(root.get(), p);
+                make_readonly(root.get(), p, ex);
             } catch (...) {
                 rethrow_with("linux.readonlyPaths: " + p);
             }
         }
     }
-    if (config.root && config.root->readonly)
+    if (config.root && config.root->readonly) {
+        Step step(ex, "mount_setattr(\"/\", MOUNT_ATTR_RDONLY)", "made the root filesystem read-only (root.readonly)");
         sys::set_mount_attrs(root.get(), MOUNT_ATTR_RDONLY, 0, 0, false, "/");
+    }
 }
 
 }  // namespace dkr

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "runtime/explain.hpp"
 #include "runtime/idmapped_mounts.hpp"
 #include "runtime/sys/fd.hpp"
 #include "spec/config.hpp"
@@ -18,6 +19,7 @@ struct RootfsContext {
     std::string rootfs;   // absolute host path of root.path
     bool in_user_ns = false;  // device nodes are bind-mounted, not made with mknod
     const IdmappedMounts* idmapped = nullptr;  // made by the parent; attached instead of a plain bind
+    Explainer explain;
 };
 
 // Before the switch: mount propagation, the rootfs bind, config mounts and
@@ -25,11 +27,11 @@ struct RootfsContext {
 sys::Fd prepare_rootfs(const RootfsContext& ctx);
 
 // pivot_root into `root_fd` (or MS_MOVE + chroot with no_pivot) and detach the old root.
-void switch_root(int root_fd, bool no_pivot);
+void switch_root(int root_fd, bool no_pivot, Explainer ex);
 
 // After the switch: masked paths (covered with the host's /dev/null, a
 // detached clone of which the caller made before the switch, or an empty
 // read-only tmpfs), read-only paths, sysctl, and a read-only root when asked.
-void finish_rootfs(const spec::Config& config, sys::Fd host_devnull_tree);
+void finish_rootfs(const spec::Config& config, sys::Fd host_devnull_tree, Explainer ex);
 
 }  // namespace dkr

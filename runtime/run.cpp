@@ -28,7 +28,11 @@ int Runtime::run(const CreateOptions& opts, const RunOptions& run) {
     Launch l = launch(opts, true);
     ContainerState state = l.state;
     // Until exec the init may still report a failure on the sync socket.
+    auto execing = explain_.start();
     auto [msg, text] = sync_recv(l.sync.get());
+    if (explain_ && msg != SyncMsg::Error)
+        explain_.done(execing, "send(sync socket, StartNow), recv until EOF",
+                      "the init called execve: its sync socket, close-on-exec, closed. The container's program runs");
     l.dir.reset();  // releases the lock: other commands may now act on the container
     if (msg == SyncMsg::Error) {
         ::waitpid(l.pid, nullptr, 0);
@@ -41,6 +45,7 @@ int Runtime::run(const CreateOptions& opts, const RunOptions& run) {
     fg.pid = l.pid;
     fg.notify = l.notify.get();
     fg.reap_all = !run.no_subreaper;
+    fg.explain = explain_;
     if (l.console) fg.pty_master = recv_console(l.console.get());
     int code = wait_foreground(fg, signals);
     if (run.keep) return code;

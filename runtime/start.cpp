@@ -38,6 +38,7 @@ void Runtime::start(const std::string& id) {
         default: throw Error("cannot start an already running container");
     }
     DKR_FAULT_POINT("start-before-open");
+    auto released = explain_.start();
     sys::Fd fifo = sys::open_at(dir.fd(), kExecFifo, O_RDONLY | O_NONBLOCK);
     sys::Fd pidfd = sys::open_pidfd(s.pid);
     if (!pidfd) throw Error("cannot start a container that has stopped");
@@ -63,6 +64,11 @@ void Runtime::start(const std::string& id) {
             char buf[4096];
             ssize_t n = ::read(fifo.get(), buf, sizeof buf);
             if (n > 0 && got.empty()) {
+                if (explain_)
+                    explain_.done(released, "open(\"" + sys::join(dir.path(), kExecFifo) + "\", O_RDONLY), poll, read",
+                                  "opened the exec fifo: the init's open(O_WRONLY), blocked since create, returned and "
+                                  "it wrote \"0\"");
+                released = explain_.start();
                 // The init has its end open, so the name can go. It goes now,
                 // not after the exec: should this command die from here on,
                 // the container reads as running, never as created.
@@ -81,6 +87,10 @@ void Runtime::start(const std::string& id) {
         throw Error("cannot start a container that has stopped");
     }
     if (got.size() > 1) throw Error(got.substr(1));
+    if (explain_)
+        explain_.done(released, "unlink(exec.fifo), poll until EOF on the fifo",
+                      "the init ran the startContainer hooks and called execve, which closed its close-on-exec end of "
+                      "the fifo. The container's program runs");
     log_.debug("container " + id + ": program started");
     run_poststart(s, "");
     if (notify) notify->wait_ready(s.pid, pidfd.get());

@@ -61,10 +61,17 @@ void Runtime::kill(const std::string& id, int signal, bool all) {
 }
 
 void Runtime::destroy(ContainerDir& dir, const ContainerState& s, const std::string& hooks_cwd) {
-    if (!s.cgroup_path.empty()) remove_cgroup(s.cgroup_path);
-    DKR_FAULT_POINT("delete-after-cgroup");
     std::string state_file = sys::join(dir.path(), kStateFile);
-    dir.remove();
+    {
+        Step step(explain_, [&] {
+            return StepText{"rmdir(\"" + s.cgroup_path + "\") in each cgroup hierarchy, unlink and rmdir(\"" +
+                                dir.path() + "\")",
+                            "removed the container's cgroup and its state: the container is gone"};
+        });
+        if (!s.cgroup_path.empty()) remove_cgroup(s.cgroup_path);
+        DKR_FAULT_POINT("delete-after-cgroup");
+        dir.remove();
+    }
     if (s.hooks_json.empty()) return;
     try {
         spec::Hooks hooks = spec::parse_hooks(s.hooks_json, state_file);

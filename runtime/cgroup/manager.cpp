@@ -42,7 +42,12 @@ void signal_each(Manager& m, int sig, bool freeze_first) {
     if (failure) throw Error("cgroup: kill_all: " + std::string(failure->what()), failure->code());
 }
 
-void join_self(std::vector<sys::Fd>& tasks_files) {
+void join_self(std::vector<sys::Fd>& tasks_files, Explainer ex) {
+    if (tasks_files.empty()) return;
+    Step step(ex, [n = tasks_files.size()] {
+        return StepText{"write(\"0\") to the tasks file of " + std::to_string(n) + " cgroup v1 hierarchies",
+                        "joined the container's cgroup in each v1 hierarchy (in v2, clone3 put the process there)"};
+    });
     for (const auto& f : tasks_files) sys::write_all(f.get(), "0", "cgroup tasks");
     tasks_files.clear();
 }

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "runtime/cgroup/host.hpp"
+#include "runtime/explain.hpp"
 #include "runtime/sys/fd.hpp"
 #include "spec/config.hpp"
 
@@ -154,7 +155,7 @@ public:
 // (the calling thread) spares the kernel the write lock on
 // cgroup_threadgroup_rwsem, whose every taking waits for an RCU grace period:
 // a pid written to cgroup.procs costs 4-15 ms on this kind of machine.
-void join_self(std::vector<sys::Fd>& tasks_files);
+void join_self(std::vector<sys::Fd>& tasks_files, Explainer ex);
 
 // Picks the backend from the host (statfs /sys/fs/cgroup: cgroup2 => v2,
 // else v1/hybrid) and resolves the path as runc 1.1 does with the cgroupfs

@@ -26,8 +26,6 @@ extern char** environ;
 namespace dkr::cli {
 namespace {
 
-Runtime runtime_for(const Invocation& inv) { return Runtime(inv.globals.root, inv.log, inv.globals.systemd_cgroup); }
-
 // The id-only commands.
 std::string id_argument(const Invocation& inv, const char* name, bool& help) {
     Parsed p = parse_command(inv, name, "<container-id>", po::options_description("Options"), 1, 1);

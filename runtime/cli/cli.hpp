@@ -8,6 +8,10 @@
 
 #include "runtime/log.hpp"
 
+namespace dkr {
+class Runtime;
+}
+
 namespace dkr::cli {
 
 struct Globals {
@@ -15,6 +19,7 @@ struct Globals {
     std::string log_path;
     LogFormat log_format = LogFormat::Text;
     bool debug = false;
+    bool explain = false;  // --explain: each step on stderr (runtime/explain.hpp)
     bool systemd_cgroup = false;
 };
 
@@ -44,6 +49,10 @@ struct StatusError : std::runtime_error {
 inline constexpr int kExecFailed = 255;
 
 using CommandFn = int (*)(const Invocation&);
+
+// The lifecycle engine for a command: --root, the logger, --systemd-cgroup
+// and, with --explain, an Explainer on stderr.
+Runtime runtime_for(const Invocation& inv);
 
 struct Command {
     const char* name;

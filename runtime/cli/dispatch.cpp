@@ -41,6 +41,9 @@ po::options_description global_flags() {
         ("log", po::value<std::string>(), "log file path (default: stderr)")
         ("log-format", po::value<std::string>()->default_value("text"), "log format: text or json")
         ("debug", po::bool_switch(), "enable debug logging")
+        ("explain", po::bool_switch(),
+         "print each step create, start, run and exec take (namespaces, mounts, pivot_root, capabilities, seccomp, "
+         "exec, ...), the syscall behind it and its duration, on stderr")
         ("systemd-cgroup", po::bool_switch(), "use the systemd cgroup driver (not supported yet)")
         ("help,h", "show help")
         ("version,v", "print the version");
@@ -89,6 +92,7 @@ int run(char** argv, const std::vector<std::string>& args, Globals& g, const Log
     }
     g.root = vm["root"].as<std::string>();
     g.debug = vm["debug"].as<bool>();
+    g.explain = vm["explain"].as<bool>();
     g.systemd_cgroup = vm["systemd-cgroup"].as<bool>();
     std::string format = vm["log-format"].as<std::string>();
     if (format != "text" && format != "json") throw UsageError("dkr: invalid log format \"" + format + "\"");

@@ -71,7 +71,7 @@ int cmd_exec(const Invocation& inv) {
         throw ParsedOnly{};
     }
     try {
-        return Runtime(inv.globals.root, inv.log, inv.globals.systemd_cgroup).exec(o);
+        return runtime_for(inv).exec(o);
     } catch (const std::exception& e) {
         // As runc: 255, so that a failed exec cannot pass for the program's own status.
         throw StatusError(e.what(), kExecFailed);

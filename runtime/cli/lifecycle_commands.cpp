@@ -14,11 +14,13 @@
 #include "spec/default_spec.hpp"
 
 namespace dkr::cli {
-namespace {
 
 Runtime runtime_for(const Invocation& inv) {
-    return Runtime(inv.globals.root, inv.log, inv.globals.systemd_cgroup);
+    Explainer explain(inv.globals.explain ? STDERR_FILENO : -1, "dkr");
+    return Runtime(inv.globals.root, inv.log, inv.globals.systemd_cgroup, explain);
 }
+
+namespace {
 
 po::options_description create_flags() {
     po::options_description d("Options");

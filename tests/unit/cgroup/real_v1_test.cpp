@@ -207,7 +207,7 @@ TEST_F(RealV1, JoinSelfMovesTheCallerIntoEveryHierarchy) {
         EXPECT_GE(m->clone_into_fd(), 0);
     }
     Child& c = spawn([&] {
-        join_self(tasks);
+        join_self(tasks, dkr::Explainer());
         return tasks.empty() ? 0 : 1;
     });
     EXPECT_EQ(c.go(), 0);

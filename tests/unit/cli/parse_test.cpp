@@ -19,6 +19,8 @@ TEST(CliParse, AcceptsWhatDkrAcceptsAndRunsNothing) {
     EXPECT_NO_THROW(parse_command_line({"list", "--format", "json"}));
     EXPECT_NO_THROW(parse_command_line({"state", "--help"}));
     EXPECT_NO_THROW(parse_command_line({"--version"}));
+    EXPECT_NO_THROW(parse_command_line({"--explain", "run", "--bundle", "/nonexistent", "c1"}));
+    EXPECT_NO_THROW(parse_command_line({"--root", "/r", "--explain", "exec", "c1", "ls"}));
     EXPECT_NO_THROW(parse_command_line({}));
 }
 
@@ -30,6 +32,7 @@ TEST(CliParse, RejectsWhatDkrRejects) {
     EXPECT_THROW(parse_command_line({"--log-format", "xml", "list"}), UsageError);
     // Found by cli_fuzzer: an empty long name once escaped as a Boost exception.
     EXPECT_THROW(parse_command_line({"exec", "--=usEr", "1:2", "c1", "ls"}), UsageError);
+    EXPECT_THROW(parse_command_line({"--explain=yes", "list"}), UsageError);  // a switch takes no value
 }
 
 TEST(CliParse, ExecTakesItsCommandLineAsItIs) {
