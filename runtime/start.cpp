@@ -37,9 +37,6 @@ void Runtime::start(const std::string& id) {
         case Status::Paused: throw Error("cannot start a container in the paused state");
         default: throw Error("cannot start an already running container");
     }
-    DKR_FAULT_POINT("start-before-open");
-    auto released = explain_.start();
-    sys::Fd fifo = sys::open_at(dir.fd(), kExecFifo, O_RDONLY | O_NONBLOCK);
     sys::Fd pidfd = sys::open_pidfd(s.pid);
     if (!pidfd) throw Error("cannot start a container that has stopped");
     // Bound before the program can run, so that its READY cannot be missed.
@@ -50,6 +47,11 @@ void Runtime::start(const std::string& id) {
             throw Error("NOTIFY_SOCKET is set but container " + id + " was created without it");
         notify = std::make_unique<NotifySocket>(dir.path(), host);
     }
+    // Opening the fifo releases the init: nothing that can fail and leave
+    // the container created may come after it.
+    DKR_FAULT_POINT("start-before-open");
+    auto released = explain_.start();
+    sys::Fd fifo = sys::open_at(dir.fd(), kExecFifo, O_RDONLY | O_NONBLOCK);
     // The init writes one byte once it sees us, then execs, which closes its
     // end: EOF after the byte means the program is running. What comes after
     // the byte is the init's error (a startContainer hook failed, say).
