@@ -52,7 +52,9 @@ TEST_F(CgroupPsTest, TableAndJsonListTheContainersProcesses) {
   EXPECT_EQ(lines[0], want_header) << "ps -ef's header, as runc prints it";
   EXPECT_EQ(table_pids(t), pids) << t;
   for (size_t i = 1; i < lines.size(); ++i)
-    if (!lines[i].empty()) EXPECT_TRUE(contains(lines[i], "sleep 1000")) << lines[i];
+    if (!lines[i].empty()) {
+      EXPECT_TRUE(contains(lines[i], "sleep 1000")) << lines[i];
+    }
 
   CmdResult f = run_cmd({"ps", "-f", "json", "ps1"});
   EXPECT_EQ(parse_json(f.out).Size(), 2u) << f;

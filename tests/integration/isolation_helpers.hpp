@@ -71,8 +71,9 @@ class IsolationTest : public ContainerTest {
     auto before = snapshot();
     CmdResult r = run_cmd({"create", "-b", bundle, "refused"});
     EXPECT_CMD_ERROR(r, text);
-    if (is_dkr() && !pointer.empty())
+    if (is_dkr() && !pointer.empty()) {
       EXPECT_TRUE(contains(r.message(), bundle + "/config.json: " + pointer)) << r;
+    }
     expect_unchanged(before, "refused " + pointer);
   }
   // A config that create must refuse: dkr names `pointer` and `text`.

@@ -192,7 +192,9 @@ TEST_F(MountTest, CgroupTreeAndMaskedDirectoryAsRuncShowsThem) {
     auto f = split_ws(line);
     ASSERT_EQ(f.size(), 3u) << line;
     EXPECT_EQ(f[0], f[2]) << "the source is named after the type: " << line;
-    if (host_v1) EXPECT_NE(f[2], "cgroup2") << "a hybrid host's cgroup2 is not mounted: " << r.out;
+    if (host_v1) {
+      EXPECT_NE(f[2], "cgroup2") << "a hybrid host's cgroup2 is not mounted: " << r.out;
+    }
     hierarchies += f[2] == "cgroup" || f[2] == "cgroup2";
   }
   EXPECT_GT(hierarchies, 0u) << r.out;

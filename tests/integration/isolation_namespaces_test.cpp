@@ -103,10 +103,11 @@ TEST_F(NamespaceTest, JoinedByPathIncludingPid) {
     std::string type = kAllTypes[i];
     bool is_joined = false;
     for (auto& j : joined) is_joined |= type == j[1];
-    if (is_joined)
+    if (is_joined) {
       EXPECT_EQ(lines[i], ns_of(owner, type)) << type << " was not joined";
-    else if (type == "mnt")
+    } else if (type == "mnt") {
       EXPECT_NE(lines[i], ns_of(owner, type));
+    }
   }
   EXPECT_NE(lines[std::size(kAllTypes)], "1") << "the init must be born in the joined pid namespace, not be its PID 1";
   EXPECT_EQ(lines.back(), "dkrtest") << "the joined uts namespace's hostname";

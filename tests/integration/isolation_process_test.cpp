@@ -129,7 +129,9 @@ TEST_F(ProcessAttrTest, LsmLabelsAreIgnoredWhereTheHostHasNoLsm) {
   });
   CmdResult r = run_cmd({"--debug", "run", "-b", b, "lsm"});
   EXPECT_TRUE(r.ok()) << r;
-  if (is_dkr()) EXPECT_TRUE(contains(r.err, "apparmorProfile ignored")) << r;
+  if (is_dkr()) {
+    EXPECT_TRUE(contains(r.err, "apparmorProfile ignored")) << r;
+  }
 }
 
 // runc 1.1.5 only warns about an unknown capability and a relative destination.

@@ -32,7 +32,9 @@ TEST_F(CopyTreeTest, CopiesFilesDirectoriesAndSymlinks) {
     ASSERT_EQ(mkfifo((from_ + "/fifo").c_str(), 0620), 0);
     ASSERT_EQ(chmod((from_ + "/fifo").c_str(), 0620), 0);  // whatever our umask
     ASSERT_EQ(chmod((from_ + "/sub").c_str(), 0710), 0);
-    if (geteuid() == 0) ASSERT_EQ(lchown((from_ + "/file").c_str(), 1000, 1001), 0);
+    if (geteuid() == 0) {
+        ASSERT_EQ(lchown((from_ + "/file").c_str(), 1000, 1001), 0);
+    }
 
     sys::Fd from = sys::open_file(from_, O_PATH | O_DIRECTORY);
     sys::Fd to = sys::open_file(to_, O_PATH | O_DIRECTORY);
