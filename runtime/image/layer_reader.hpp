@@ -10,6 +10,7 @@
 
 #include <string>
 
+#include "runtime/image/archive_handles.hpp"
 #include "runtime/image/digest.hpp"
 #include "runtime/sys/fd.hpp"
 
@@ -19,14 +20,13 @@ class LayerReader {
 public:
     // `what` names the layer in errors.
     LayerReader(sys::Fd blob, std::string what);
-    ~LayerReader();
     LayerReader(const LayerReader&) = delete;
     LayerReader& operator=(const LayerReader&) = delete;
 
     // The next entry, or nullptr at the end of the tar.
     archive_entry* next();
     // The tar reader, for archive_read_data_block on the current entry.
-    archive* tar() { return inner_; }
+    archive* tar() { return inner_.get(); }
     const std::string& what() const { return what_; }
     // Throws "<what>: <libarchive's message>".
     [[noreturn]] void fail(archive* a) const;
@@ -46,8 +46,8 @@ private:
 
     sys::Fd fd_;
     std::string what_;
-    archive* outer_ = nullptr;
-    archive* inner_ = nullptr;
+    ArchiveReader outer_;
+    ArchiveReader inner_;
     Hasher blob_hash_, diff_hash_;
     std::string blob_buf_, tar_buf_;
 };

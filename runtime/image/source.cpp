@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "runtime/error.hpp"
+#include "runtime/image/archive_handles.hpp"
 #include "runtime/image/layer.hpp"
 #include "runtime/image/layout.hpp"
 #include "runtime/sys/file.hpp"
@@ -91,12 +92,13 @@ ImageSource open_image(const std::string& dir, const std::string& ref) {
 }
 
 void extract_archive(const std::string& file, const std::string& into) {
-    archive* in = archive_read_new();
-    archive* out = archive_write_disk_new();
+    ArchiveReader reader(archive_read_new());
+    ArchiveWriter writer(archive_write_disk_new());
+    if (!reader || !writer) throw Error("unpack " + file + ": libarchive: out of memory");
+    archive* in = reader.get();
+    archive* out = writer.get();
     auto fail = [&](archive* a) {
         std::string msg = archive_error_string(a) ? archive_error_string(a) : "unreadable archive";
-        archive_read_free(in);
-        archive_write_free(out);
         throw Error("unpack " + file + ": " + msg);
     };
     archive_read_support_filter_all(in);
@@ -123,8 +125,6 @@ void extract_archive(const std::string& file, const std::string& into) {
         if (archive_write_finish_entry(out) != ARCHIVE_OK) fail(out);
     }
     if (rc != ARCHIVE_EOF) fail(in);
-    archive_read_free(in);
-    archive_write_free(out);
 }
 
 }  // namespace dkr::image
