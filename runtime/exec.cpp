@@ -125,6 +125,7 @@ int Runtime::exec(const ExecOptions& opts) {
     // still holds our fds, no container process may ptrace it or open its
     // /proc/PID/fd (CVE-2016-9962).
     if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) throw sys_error("prctl", "PR_SET_DUMPABLE", errno);
+    ChildNamespaces ours(ns & (CLONE_NEWPID | CLONE_NEWTIME));
     if (int for_children = ns & (CLONE_NEWPID | CLONE_NEWTIME)) {
         Step step(explain_, [&] {
             return StepText{"setns(pidfd of the init, " + clone_flag_names(for_children) + ")",
@@ -169,6 +170,7 @@ int Runtime::exec(const ExecOptions& opts) {
     child_end.reset();
     console.reset();
     try {
+        ours.restore();
         if (moved_by_parent) {
             cg->add_process(child);
             sync_send(parent_end.get(), SyncMsg::Go);

@@ -158,6 +158,11 @@ ChildNamespaces::ChildNamespaces(const spec::Linux& linux) {
     if (linux.find_namespace("time")) time_ = sys::open_file("/proc/self/ns/time", O_RDONLY);
 }
 
+ChildNamespaces::ChildNamespaces(int flags) {
+    if (flags & CLONE_NEWPID) pid_ = sys::open_file("/proc/self/ns/pid", O_RDONLY);
+    if (flags & CLONE_NEWTIME) time_ = sys::open_file("/proc/self/ns/time", O_RDONLY);
+}
+
 void ChildNamespaces::restore() {
     if (pid_ && ::setns(pid_.get(), CLONE_NEWPID) < 0) throw sys_error("return to", "our pid namespace", errno);
     if (time_ && ::setns(time_.get(), CLONE_NEWTIME) < 0) throw sys_error("return to", "our time namespace", errno);

@@ -50,12 +50,15 @@ void check_sysctl_namespaces(const spec::Linux& linux, const std::string& config
 void write_id_mappings(pid_t pid, const spec::Linux& linux);
 
 // The pid and time namespaces the parent sets for its children before the
-// clone (join_namespaces with pid_and_time, prepare_time_namespace): saved
-// before, restored after, so that what the parent forks later (hooks) runs
-// in the runtime's own namespaces. Does nothing for a config that sets neither.
+// clone (join_namespaces with pid_and_time, prepare_time_namespace; exec's
+// join_process_namespaces): saved before, restored after, so that what the
+// parent forks later (hooks; LeakSanitizer's tracer in a sanitized build)
+// runs in the runtime's own namespaces. Does nothing for a config (or
+// CLONE_NEWPID|CLONE_NEWTIME flags) that sets neither.
 class ChildNamespaces {
 public:
     explicit ChildNamespaces(const spec::Linux& linux);
+    explicit ChildNamespaces(int flags);
     void restore();
 
 private:
