@@ -378,21 +378,37 @@ TEST_F(RuntimeBinaryTest, NotWritableThroughAnExecdProcSelfExe) {
   ASSERT_TRUE(run_copy({"create", "-b", b, "target"}).ok());
   pid_t init = state_pid("target");
   ASSERT_GT(init, 0);
-  ASSERT_TRUE(run_copy({"start", "target"}).ok());
-  std::string pid_file = test_dir() + "/exec.pid";
-  CmdResult e = run_copy({"exec", "-d", "--pid-file", pid_file, "target", "/proc/self/exe", "--root", "/r", "state", "x"});
-  ASSERT_TRUE(e.ok()) << e;
-  pid_t p = std::stoi(read_file(pid_file));
-  ASSERT_TRUE(wait_until([&] { return runtime_blocked(p) || process_exited(p); }));
-  if (!runtime_blocked(p)) {
-    // The runtime refused the exec: nothing to aim at.
-    EXPECT_TRUE(read_file(copy_) == original_);
-  } else {
+  // Whatever fails below, the target must go: the attacker's pid namespace
+  // cannot end while our unreaped child is in it.
+  pid_t p = -1;
+  auto attack = [&] {
+    ASSERT_TRUE(run_copy({"start", "target"}).ok());
+    std::string pid_file = test_dir() + "/exec.pid";
+    CmdResult e = run_copy({"exec", "-d", "--pid-file", pid_file, "target", "/proc/self/exe", "--root", "/r", "state", "x"});
+    if (!e.ok() && contains(e.err, "No such file or directory"))
+      GTEST_SKIP() << "the runtime's binary cannot run in the busybox rootfs (a dynamically linked build, such as "
+                      "the sanitized one, lacks its libraries there): "
+                   << e;
+    if (!e.ok()) {
+      // The runtime refused to exec its own binary: nothing to aim at.
+      EXPECT_TRUE(read_file(copy_) == original_);
+      return;
+    }
+    p = std::stoi(read_file(pid_file));
+    ASSERT_TRUE(wait_until([&] { return runtime_blocked(p) || process_exited(p); }));
+    if (!runtime_blocked(p)) {
+      EXPECT_TRUE(read_file(copy_) == original_);
+      return;
+    }
     EXPECT_EQ(aim_at(p), "opened") << "the exec'd runtime is an ordinary container process: the attacker may open it";
     kill(p, SIGKILL);
     expect_binary_intact();
+  };
+  attack();
+  if (p > 0) {
+    kill(p, SIGKILL);
+    reap(p);
   }
-  reap(p);
   kill(init, SIGKILL);
   reap(init);
 }
