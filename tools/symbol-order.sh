@@ -6,7 +6,7 @@
 # with these first (lld --symbol-ordering-file, runtime/CMakeLists.txt): the
 # kernel maps a binary's text in 64 KiB fault-around windows, so code that runs
 # spread over the whole text maps nearly all of it; packed together it maps a
-# fraction (docs/performance.md: peak RSS of `create` 2.23 -> 1.74 MiB).
+# fraction (docs/performance.md: peak RSS of `create` 2284 -> 1592 KiB).
 #
 # The list is the union of
 #   - perf samples (60 kHz) of every dkr process, the container init included,
