@@ -9,6 +9,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential                        # g++, make
   cmake
+  lld                                    # links dkr with its hot functions first (runtime/CMakeLists.txt)
   pkg-config
   rapidjson-dev                          # config.json / state.json parsing
   libseccomp-dev

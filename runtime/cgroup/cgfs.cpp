@@ -251,9 +251,17 @@ void remove_tree(const std::string& dir, bool v2, std::chrono::milliseconds time
     std::function<void(const std::string&)> remove = [&](const std::string& d) {
         auto interval = std::chrono::microseconds(100);
         for (;;) {
-            for (const auto& c : child_cgroups(d)) remove(c);
+            // Most cgroups have no child: rmdir first, and list the
+            // directory only when it is busy (ENOTEMPTY: a fake tree).
             if (::rmdir(d.c_str()) == 0 || errno == ENOENT) return;
             int err = errno;
+            if (err == EBUSY || err == ENOTEMPTY) {
+                std::vector<std::string> children = child_cgroups(d);
+                if (!children.empty()) {
+                    for (const auto& c : children) remove(c);
+                    continue;
+                }
+            }
             auto now = Clock::now();
             if (err != EBUSY || now >= deadline) throw sys_error("rmdir", d, err);
             if (v2) {
