@@ -12,6 +12,7 @@
 #include "runtime/cgroup/manager.hpp"
 #include "runtime/error.hpp"
 #include "test_util.hpp"
+#include "tests/support/error_of.hpp"
 
 namespace dkr::cgroup {
 namespace {
@@ -27,15 +28,7 @@ std::string mount_line(const std::string& mountpoint, const std::string& fstype,
            fstype + " " + opts + "\n";
 }
 
-template <typename F>
-std::string error_of(F f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "<no error>";
-}
+using dkr::test::error_of;
 
 TEST(FakeTreeV2, CreateDelegatesControllersAndApplyWritesTheFiles) {
     test::TempDir t;

@@ -7,6 +7,7 @@
 #include "runtime/cgroup/host.hpp"
 #include "runtime/cgroup/manager.hpp"
 #include "runtime/error.hpp"
+#include "tests/support/error_of.hpp"
 
 namespace dkr::cgroup {
 namespace {
@@ -41,15 +42,7 @@ std::string keys(const Host& h) {
     return s;
 }
 
-template <typename F>
-std::string error_of(F f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "<no error>";
-}
+using dkr::test::error_of;
 
 TEST(Host, ParsesThisMachinesHybridLayout) {
     Host h = parse_host(kHybridMountinfo, kHybridCgroup, false);

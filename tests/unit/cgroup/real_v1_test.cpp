@@ -1,7 +1,5 @@
-// The v1 (and hybrid) backend on the real cgroupfs. Needs root and v1
-// hierarchies; skips, saying why, otherwise. Every test uses a unique
-// top-level name and TearDown removes it from every hierarchy, even after a
-// failure (thaw, kill, reap, rmdir).
+// The v1 (and hybrid) backend on the real cgroupfs (fixture RealV1 in
+// real_fixtures.hpp; what both backends share is in real_backends_test.cpp).
 #include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -18,6 +16,7 @@
 #include "runtime/cgroup/manager.hpp"
 #include "runtime/error.hpp"
 #include "runtime/sys/file.hpp"
+#include "real_fixtures.hpp"
 #include "test_util.hpp"
 
 namespace dkr::cgroup {
@@ -28,85 +27,6 @@ using test::eventually;
 using test::is_dir;
 using test::slurp;
 using test::trimmed;
-
-class RealV1 : public ::testing::Test {
-protected:
-    void SetUp() override {
-        if (::geteuid() != 0) GTEST_SKIP() << "needs root to create cgroups";
-        host_ = detect_host();
-        if (host_.unified) GTEST_SKIP() << "host is pure cgroup v2: no v1 hierarchies to test";
-        if (host_.v1.empty()) GTEST_SKIP() << "no cgroup v1 hierarchies mounted";
-        for (const auto& h : host_.v1) {
-            test::sweep_stale(h.mountpoint);
-            test::sweep_stale(sys::join(h.mountpoint, h.own_relative()));
-        }
-        if (host_.v2) test::sweep_stale(host_.v2->mountpoint);
-        top_ = test::unique_name("v1");
-    }
-
-    void TearDown() override {
-        if (top_.empty()) return;
-        // Everything this test may have made, under the roots or under our own cgroups.
-        std::vector<std::string> dirs;
-        for (const auto& h : host_.v1) {
-            dirs.push_back(sys::join(h.mountpoint, top_));
-            dirs.push_back(sys::join(sys::join(h.mountpoint, h.own_relative()), top_));
-        }
-        if (host_.v2) dirs.push_back(sys::join(host_.v2->mountpoint, top_));
-        std::sort(dirs.begin(), dirs.end());
-        dirs.erase(std::unique(dirs.begin(), dirs.end()), dirs.end());
-        // Frozen tasks cannot die: thaw first.
-        for (const auto& d : dirs) thaw_tree(d);
-        for (const auto& d : dirs)
-            if (is_dir(d))
-                for (pid_t p : fs::procs_recursive(d)) ::kill(p, SIGKILL);
-        children_.clear();  // kills and reaps
-        for (const auto& d : dirs) {
-            try {
-                fs::remove_tree(d, false);
-            } catch (const Error& e) {
-                ADD_FAILURE() << "cleanup: " << e.what();
-            }
-            EXPECT_FALSE(is_dir(d)) << "left behind: " << d;
-        }
-    }
-
-    static void thaw_tree(const std::string& d) {
-        if (!is_dir(d)) return;
-        if (fs::exists(d + "/freezer.state")) {
-            try {
-                fs::write(d, "freezer.state", "THAWED");
-            } catch (const Error&) {
-            }
-        }
-        for (const auto& e : list_dirs(d)) thaw_tree(e);
-    }
-
-    static std::vector<std::string> list_dirs(const std::string& d) {
-        std::vector<std::string> out;
-        if (DIR* dir = ::opendir(d.c_str())) {
-            while (struct dirent* e = ::readdir(dir))
-                if (e->d_type == DT_DIR && std::string(e->d_name) != "." && std::string(e->d_name) != "..")
-                    out.push_back(d + "/" + e->d_name);
-            ::closedir(dir);
-        }
-        return out;
-    }
-
-    Child& spawn(std::function<int()> action = {}) {
-        children_.push_back(std::make_unique<Child>(std::move(action)));
-        return *children_.back();
-    }
-
-    std::string dir(const char* controller, const std::string& rel) const {
-        const Hierarchy* h = host_.find_v1(controller);
-        return h ? sys::join(h->mountpoint, rel) : "";
-    }
-
-    Host host_;
-    std::string top_;
-    std::vector<std::unique_ptr<Child>> children_;
-};
 
 TEST_F(RealV1, Lifecycle) {
     const std::string rel = "/" + top_ + "/c1";
@@ -218,35 +138,6 @@ TEST_F(RealV1, JoinSelfMovesTheCallerIntoEveryHierarchy) {
     m->kill_all(SIGKILL);
     c.wait();
     EXPECT_TRUE(eventually([&] { return m->pids().empty(); }));
-    m->destroy();
-}
-
-TEST_F(RealV1, KillAllReachesForkedDescendants) {
-    auto m = make_manager(host_, "/" + top_, "c1", false);
-    m->create();
-    Child& c = spawn([] {
-        for (int i = 0; i < 3; ++i)
-            if (::fork() == 0)
-                for (;;) ::pause();
-        return 0;
-    });
-    m->add_process(c.pid());
-    EXPECT_EQ(c.go(), 0);
-    EXPECT_TRUE(eventually([&] { return m->pids().size() == 4; })) << m->pids().size();
-    m->kill_all(SIGKILL);
-    c.wait();
-    EXPECT_TRUE(eventually([&] { return m->pids().empty(); })) << m->pids().size();
-    m->destroy();
-}
-
-TEST_F(RealV1, SignalOtherThanKill) {
-    auto m = make_manager(host_, "/" + top_, "c1", false);
-    m->create();
-    Child& c = spawn();
-    m->add_process(c.pid());
-    m->kill_all(SIGTERM);
-    int st = c.wait();
-    EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM) << st;
     m->destroy();
 }
 

@@ -1,9 +1,8 @@
-// The v2 backend on a real cgroup2 filesystem. On a pure v2 host it runs on
-// /sys/fs/cgroup. On a hybrid host it drives the cgroup2 mount (for example
-// /sys/fs/cgroup/unified) as a v2 host: processes, freeze, kill, clone3
-// CLONE_INTO_CGROUP and the eBPF device filter work there without any
-// controller; tests that need controllers the mount lacks skip, saying so.
-// The root's cgroup.subtree_control of a hybrid host is left untouched.
+// The v2 backend on a real cgroup2 filesystem (fixture RealV2 in
+// real_fixtures.hpp: on a hybrid host, the unified mount driven as a v2 host,
+// its root's cgroup.subtree_control untouched; tests that need controllers
+// the mount lacks skip, saying so). What both backends share is in
+// real_backends_test.cpp.
 #include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -25,6 +24,7 @@
 #include "runtime/cgroup/manager.hpp"
 #include "runtime/error.hpp"
 #include "runtime/sys/file.hpp"
+#include "real_fixtures.hpp"
 #include "test_util.hpp"
 
 namespace dkr::cgroup {
@@ -35,96 +35,6 @@ using test::eventually;
 using test::is_dir;
 using test::slurp;
 using test::trimmed;
-
-class RealV2 : public ::testing::Test {
-protected:
-    void SetUp() override {
-        if (::geteuid() != 0) GTEST_SKIP() << "needs root to create cgroups";
-        Host h = detect_host();
-        if (h.unified) {
-            host_ = h;
-        } else if (h.v2) {
-            host_.unified = true;
-            host_.v2 = h.v2;
-            host_.v2_enable = std::vector<std::string>{};  // do not touch the hybrid root's subtree_control
-        } else {
-            GTEST_SKIP() << "no cgroup2 mount on this host";
-        }
-        mount_ = host_.v2->mountpoint;
-        test::sweep_stale(mount_);
-        top_ = test::unique_name("v2");
-    }
-
-    void TearDown() override {
-        if (top_.empty()) return;
-        std::vector<std::string> dirs = {sys::join(mount_, top_)};
-        std::string own = host_.v2->own_relative();
-        std::string parent = own.substr(0, own.rfind('/'));
-        dirs.push_back(sys::join(sys::join(mount_, parent.empty() ? "/" : parent), top_));
-        std::sort(dirs.begin(), dirs.end());
-        dirs.erase(std::unique(dirs.begin(), dirs.end()), dirs.end());
-        for (const auto& d : dirs) thaw_tree(d);
-        for (const auto& d : dirs)
-            if (is_dir(d))
-                for (pid_t p : fs::procs_recursive(d)) ::kill(p, SIGKILL);
-        children_.clear();  // kills and reaps
-        for (const auto& d : dirs) {
-            try {
-                fs::remove_tree(d, true);
-            } catch (const Error& e) {
-                ADD_FAILURE() << "cleanup: " << e.what();
-            }
-            EXPECT_FALSE(is_dir(d)) << "left behind: " << d;
-        }
-    }
-
-    static void thaw_tree(const std::string& d) {
-        if (!is_dir(d)) return;
-        try {
-            fs::write(d, "cgroup.freeze", "0");
-        } catch (const Error&) {
-        }
-        if (DIR* dir = ::opendir(d.c_str())) {
-            std::vector<std::string> subs;
-            while (struct dirent* e = ::readdir(dir))
-                if (e->d_type == DT_DIR && std::string(e->d_name) != "." && std::string(e->d_name) != "..")
-                    subs.push_back(d + "/" + e->d_name);
-            ::closedir(dir);
-            for (const auto& s : subs) thaw_tree(s);
-        }
-    }
-
-    Child& spawn(std::function<int()> action = {}) {
-        children_.push_back(std::make_unique<Child>(std::move(action)));
-        return *children_.back();
-    }
-
-    // Skips unless the created cgroup has this interface file.
-    bool has(const std::unique_ptr<Manager>& m, const char* file) {
-        return fs::exists(sys::join(sys::join(mount_, m->path()), file));
-    }
-
-    // Why a test needing these controllers cannot run here ("" if it can).
-    std::string missing(std::initializer_list<const char*> controllers) const {
-        std::string have = slurp(mount_ + "/cgroup.controllers");
-        for (const char* need : controllers)
-            if (have.find(need) == std::string::npos)
-                return "the cgroup2 mount at " + mount_ + " offers no " + need +
-                       " controller (on a hybrid host it is bound to v1)";
-        return "";
-    }
-
-    std::string cgroup_line(pid_t pid) {
-        std::string all = slurp("/proc/" + std::to_string(pid) + "/cgroup");
-        size_t pos = all.find("0::");
-        return pos == std::string::npos ? "" : trimmed(all.substr(pos, all.find('\n', pos) - pos));
-    }
-
-    Host host_;
-    std::string mount_;
-    std::string top_;
-    std::vector<std::unique_ptr<Child>> children_;
-};
 
 int open_result(const char* path, int flags) {
     int fd = ::open(path, flags | O_CLOEXEC);
@@ -173,35 +83,6 @@ TEST_F(RealV2, Lifecycle) {
     m->destroy();
     EXPECT_FALSE(is_dir(mount_ + rel));
     EXPECT_TRUE(is_dir(mount_ + "/" + top_)) << "parents are kept";
-    m->destroy();
-}
-
-TEST_F(RealV2, KillAllReachesForkedDescendants) {
-    auto m = make_manager(host_, "/" + top_, "c1", false);
-    m->create();
-    Child& c = spawn([] {
-        for (int i = 0; i < 3; ++i)
-            if (::fork() == 0)
-                for (;;) ::pause();
-        return 0;
-    });
-    m->add_process(c.pid());
-    EXPECT_EQ(c.go(), 0);
-    EXPECT_TRUE(eventually([&] { return m->pids().size() == 4; })) << m->pids().size();
-    m->kill_all(SIGKILL);
-    c.wait();
-    EXPECT_TRUE(eventually([&] { return m->pids().empty(); })) << m->pids().size();
-    m->destroy();
-}
-
-TEST_F(RealV2, SignalOtherThanKill) {
-    auto m = make_manager(host_, "/" + top_, "c1", false);
-    m->create();
-    Child& c = spawn();
-    m->add_process(c.pid());
-    m->kill_all(SIGTERM);
-    int st = c.wait();
-    EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM) << st;
     m->destroy();
 }
 

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "runtime/error.hpp"
+#include "tests/support/error_of.hpp"
 
 namespace dkr::cgroup {
 namespace {
@@ -41,15 +42,7 @@ std::string dump(const std::vector<Write>& ws) {
         EXPECT_EQ(actual_, expected_) << "actual:\n" << dump(actual_) << "expected:\n" << dump(expected_); \
     } while (0)
 
-template <typename F>
-std::string error_of(F f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "<no error>";
-}
+using dkr::test::error_of;
 
 spec::Resources with_memory(std::optional<int64_t> limit, std::optional<int64_t> swap = std::nullopt) {
     spec::Resources r;

@@ -4,19 +4,12 @@
 #include <gtest/gtest.h>
 
 #include "runtime/error.hpp"
+#include "tests/support/error_of.hpp"
 
 namespace dkr {
 namespace {
 
-template <typename F>
-std::string error_of(F f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "<no error>";
-}
+using dkr::test::error_of;
 
 std::string error_of(const UpdateFlags& f) {
     return error_of([&] { resources_from_flags(f); });
