@@ -10,6 +10,22 @@
 
 namespace dkr::cgroup {
 
+// apply() and update() of both backends, over their write_limits(): an
+// update leaves the device rules as they are (as runc does) and, with
+// `restore`, puts back what it wrote before a write that fails.
+class LimitsManager : public Manager {
+public:
+    void apply(const spec::Resources& r) override { write_limits(r, false); }
+    void update(const spec::Resources& r) override {
+        spec::Resources limits = r;
+        limits.devices.clear();
+        write_limits(limits, true);
+    }
+
+protected:
+    virtual void write_limits(const spec::Resources& r, bool restore) = 0;
+};
+
 // v1, or hybrid: every v1 hierarchy, plus the same path in the unified
 // hierarchy when there is one (joined best-effort, as runc does; no
 // controllers are used there).

@@ -24,7 +24,7 @@ std::string trim(std::string s) {
     return s;
 }
 
-class V1Manager final : public Manager {
+class V1Manager final : public LimitsManager {
 public:
     V1Manager(Host host, Paths paths) : host_(std::move(host)), paths_(std::move(paths)) {
         for (size_t i = 0; i < host_.v1.size(); ++i) dirs_.push_back(sys::join(host_.v1[i].mountpoint, paths_.v1[i]));
@@ -51,14 +51,6 @@ public:
                 fs::undo_mkdirs(mirror);
             }
         }
-    }
-
-    void apply(const spec::Resources& r) override { write_limits(r, false); }
-
-    void update(const spec::Resources& r) override {
-        spec::Resources limits = r;
-        limits.devices.clear();
-        write_limits(limits, true);
     }
 
     void add_process(pid_t pid) override {
@@ -207,7 +199,7 @@ public:
     }
 
 private:
-    void write_limits(const spec::Resources& r, bool restore) {
+    void write_limits(const spec::Resources& r, bool restore) override {
         struct V1Probe : Probe {
             const V1Manager& m;
             explicit V1Probe(const V1Manager& mgr) : m(mgr) {}

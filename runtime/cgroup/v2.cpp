@@ -34,7 +34,7 @@ std::vector<std::string> words(const std::string& s) {
     return out;
 }
 
-class V2Manager final : public Manager {
+class V2Manager final : public LimitsManager {
 public:
     V2Manager(Host host, std::string rel) : host_(std::move(host)), rel_(std::move(rel)) {
         dir_ = sys::join(host_.v2->mountpoint, rel_);
@@ -63,14 +63,6 @@ public:
             fs::undo_mkdirs(created);
             rethrow_with("cgroup: create " + dir_);
         }
-    }
-
-    void apply(const spec::Resources& r) override { write_limits(r, false); }
-
-    void update(const spec::Resources& r) override {
-        spec::Resources limits = r;
-        limits.devices.clear();
-        write_limits(limits, true);
     }
 
     void add_process(pid_t pid) override {
@@ -132,7 +124,7 @@ public:
     std::string path() const override { return rel_; }
 
 private:
-    void write_limits(const spec::Resources& r, bool restore) {
+    void write_limits(const spec::Resources& r, bool restore) override {
         struct V2Probe : Probe {
             const std::string& dir;
             explicit V2Probe(const std::string& d) : dir(d) {}
