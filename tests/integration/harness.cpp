@@ -596,11 +596,13 @@ void write_file(const std::string& path, const std::string& data) {
   if (!f) ADD_FAILURE() << "cannot write " << path;
 }
 
-std::vector<std::string> split_lines(const std::string& s) {
+namespace {
+// The pieces of `s` between `sep`s; none for a trailing separator.
+std::vector<std::string> split_on(const std::string& s, char sep) {
   std::vector<std::string> v;
   std::string cur;
   for (char c : s) {
-    if (c == '\n') {
+    if (c == sep) {
       v.push_back(cur);
       cur.clear();
     } else {
@@ -610,6 +612,9 @@ std::vector<std::string> split_lines(const std::string& s) {
   if (!cur.empty()) v.push_back(cur);
   return v;
 }
+}  // namespace
+
+std::vector<std::string> split_lines(const std::string& s) { return split_on(s, '\n'); }
 
 std::vector<std::string> split_ws(const std::string& s) {
   std::vector<std::string> v;
@@ -673,19 +678,7 @@ bool process_exited(pid_t pid) {
 }
 
 std::vector<std::string> process_cmdline(pid_t pid) {
-  std::string raw = read_file("/proc/" + std::to_string(pid) + "/cmdline");
-  std::vector<std::string> v;
-  std::string cur;
-  for (char c : raw) {
-    if (c == 0) {
-      v.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (!cur.empty()) v.push_back(cur);
-  return v;
+  return split_on(read_file("/proc/" + std::to_string(pid) + "/cmdline"), '\0');
 }
 
 unsigned long pid_ns_inode(pid_t pid) {
