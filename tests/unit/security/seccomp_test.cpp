@@ -19,6 +19,7 @@
 
 #include "runtime/error.hpp"
 #include "runtime/security/sha256.hpp"
+#include "runtime/sys/fd_passing.hpp"
 #include "tests/unit/security/test_support.hpp"
 
 using namespace dkr;
@@ -497,47 +498,6 @@ TEST(Seccomp, LoadNeedsNoNewPrivsOrSysAdmin) {
     EXPECT_TRUE(r.ok()) << r.describe();
 }
 
-namespace {
-
-void send_fd(int sock, int fd) {
-    char byte = 'f';
-    struct iovec iov{&byte, 1};
-    alignas(struct cmsghdr) char ctl[CMSG_SPACE(sizeof(int))] = {};
-    struct msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = ctl;
-    msg.msg_controllen = sizeof ctl;
-    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    require(::sendmsg(sock, &msg, 0) == 1, "sendmsg: " + errno_str(errno));
-}
-
-// Receives one fd, waiting at most timeout_ms; -1 on timeout or error.
-int recv_fd(int sock, int timeout_ms) {
-    struct pollfd pfd{sock, POLLIN, 0};
-    if (::poll(&pfd, 1, timeout_ms) != 1) return -1;
-    char byte;
-    struct iovec iov{&byte, 1};
-    alignas(struct cmsghdr) char ctl[CMSG_SPACE(sizeof(int))] = {};
-    struct msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = ctl;
-    msg.msg_controllen = sizeof ctl;
-    if (::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1) return -1;
-    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    if (!c || c->cmsg_type != SCM_RIGHTS) return -1;
-    int fd;
-    std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-    return fd;
-}
-
-}  // namespace
-
 TEST(Seccomp, NotifyReturnsAListenerThatReceivesTheCall) {
     spec::Seccomp p = allow_profile();
     p.flags = {"SECCOMP_FILTER_FLAG_TSYNC"};  // with a listener this needs TSYNC_ESRCH
@@ -556,14 +516,18 @@ TEST(Seccomp, NotifyReturnsAListenerThatReceivesTheCall) {
         require(listener.valid(), "no listener fd");
         int fl = ::fcntl(listener.get(), F_GETFD);
         require(fl >= 0 && (fl & FD_CLOEXEC), "listener is not close-on-exec");
-        send_fd(child_sock.get(), listener.get());
+        sys::send_with_fd(child_sock.get(), "f", listener.get(), "the listener");
         listener.reset();
         long r = ::syscall(SYS_getppid);  // blocks until the parent answers
         require(r == 4242, "getppid returned " + std::to_string(r) + " errno " + errno_str(errno));
     });
     child_sock.reset();
 
-    sys::Fd listener(recv_fd(parent_sock.get(), 10000));
+    struct pollfd sent{parent_sock.get(), POLLIN, 0};
+    ASSERT_EQ(::poll(&sent, 1, 10000), 1) << "no listener fd from the child within 10 s";
+    char byte;
+    sys::Fd listener;
+    ASSERT_EQ(sys::recv_with_fd(parent_sock.get(), &byte, 1, listener, "the listener"), 1u);
     ASSERT_TRUE(listener.valid()) << "no listener fd from the child";
 
     struct pollfd pfd{listener.get(), POLLIN, 0};
