@@ -14,6 +14,7 @@
 
 #include "runtime/mount_options.hpp"
 #include "runtime/security/capabilities.hpp"
+#include "spec/linux_names.hpp"
 
 namespace dkr {
 namespace {
@@ -33,16 +34,6 @@ constexpr const char* kSeccompActions[] = {
 };
 constexpr const char* kSeccompOperators[] = {"SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT",       "SCMP_CMP_LE",
                                              "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE"};
-// Those a filter cannot hold on this host (unknown to libseccomp, or of
-// another byte order) are left out.
-constexpr const char* kSeccompArchs[] = {
-    "SCMP_ARCH_AARCH64",  "SCMP_ARCH_ARM",     "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K",
-    "SCMP_ARCH_MIPS",     "SCMP_ARCH_MIPS64",  "SCMP_ARCH_MIPS64N32",   "SCMP_ARCH_MIPSEL",
-    "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PARISC",  "SCMP_ARCH_PARISC64",
-    "SCMP_ARCH_PPC",      "SCMP_ARCH_PPC64",   "SCMP_ARCH_PPC64LE",     "SCMP_ARCH_RISCV64",
-    "SCMP_ARCH_S390",     "SCMP_ARCH_S390X",   "SCMP_ARCH_SH",          "SCMP_ARCH_SHEB",
-    "SCMP_ARCH_X32",      "SCMP_ARCH_X86",     "SCMP_ARCH_X86_64",
-};
 struct SeccompFlag {
     const char* name;
     unsigned bit;
@@ -105,7 +96,9 @@ void seccomp(Writer& w) {
     strings(w, "actions", kSeccompActions);
     strings(w, "operators", kSeccompOperators);
     std::vector<std::string> archs, known, supported;
-    for (const char* a : kSeccompArchs)
+    // Those a filter cannot hold on this host (unknown to libseccomp, or of
+    // another byte order) are left out.
+    for (std::string_view a : spec::kSeccompArchs)
         if (arch_usable(a)) archs.emplace_back(a);
     strings(w, "archs", archs);
     for (const auto& f : kSeccompFlags) {

@@ -24,6 +24,18 @@ inline constexpr std::string_view kCapabilityNames[] = {
     "CAP_CHECKPOINT_RESTORE",
 };
 
+// Every architecture a seccomp profile may name (runtime-spec 1.3), in the
+// order error messages list them; which of them a filter can hold depends
+// on the host's libseccomp (runtime/features.cpp).
+inline constexpr std::string_view kSeccompArchs[] = {
+    "SCMP_ARCH_X86",       "SCMP_ARCH_X86_64",      "SCMP_ARCH_X32",         "SCMP_ARCH_ARM",
+    "SCMP_ARCH_AARCH64",   "SCMP_ARCH_MIPS",        "SCMP_ARCH_MIPS64",      "SCMP_ARCH_MIPS64N32",
+    "SCMP_ARCH_MIPSEL",    "SCMP_ARCH_MIPSEL64",    "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
+    "SCMP_ARCH_PPC64",     "SCMP_ARCH_PPC64LE",     "SCMP_ARCH_S390",        "SCMP_ARCH_S390X",
+    "SCMP_ARCH_PARISC",    "SCMP_ARCH_PARISC64",    "SCMP_ARCH_RISCV64",     "SCMP_ARCH_LOONGARCH64",
+    "SCMP_ARCH_M68K",      "SCMP_ARCH_SH",          "SCMP_ARCH_SHEB",
+};
+
 struct RlimitName {
     std::string_view name;
     int resource;  // for setrlimit

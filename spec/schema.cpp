@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "spec/json.hpp"
+#include "spec/linux_names.hpp"
 #include "spec/schema_files.hpp"
 
 namespace dkr::spec {
@@ -33,14 +34,6 @@ constexpr std::string_view root_file = "config-schema.json";
 constexpr std::string_view namespace_types[] = {"pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time"};
 constexpr std::string_view rootfs_propagations[] = {"private",  "shared",  "slave",  "unbindable",
                                                     "rprivate", "rshared", "rslave", "runbindable"};
-constexpr std::string_view seccomp_arches[] = {
-    "SCMP_ARCH_X86",       "SCMP_ARCH_X86_64",      "SCMP_ARCH_X32",     "SCMP_ARCH_ARM",
-    "SCMP_ARCH_AARCH64",   "SCMP_ARCH_MIPS",        "SCMP_ARCH_MIPS64",  "SCMP_ARCH_MIPS64N32",
-    "SCMP_ARCH_MIPSEL",    "SCMP_ARCH_MIPSEL64",    "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
-    "SCMP_ARCH_PPC64",     "SCMP_ARCH_PPC64LE",     "SCMP_ARCH_S390",    "SCMP_ARCH_S390X",
-    "SCMP_ARCH_PARISC",    "SCMP_ARCH_PARISC64",    "SCMP_ARCH_RISCV64", "SCMP_ARCH_LOONGARCH64",
-    "SCMP_ARCH_M68K",      "SCMP_ARCH_SH",          "SCMP_ARCH_SHEB",
-};
 
 // The enumerated definitions, so that an error says what kind of name was unknown.
 struct KnownEnum {
@@ -50,7 +43,7 @@ struct KnownEnum {
 };
 constexpr KnownEnum known_enums[] = {
     {"/defs-linux.json/definitions/NamespaceType", "namespace type", namespace_types},
-    {"/defs-linux.json/definitions/SeccompArch", "seccomp architecture", seccomp_arches},
+    {"/defs-linux.json/definitions/SeccompArch", "seccomp architecture", kSeccompArchs},
     {"/defs-linux.json/definitions/SeccompAction", "seccomp action"},
     {"/defs-linux.json/definitions/SeccompOperators", "seccomp operator"},
     {"/defs-linux.json/definitions/SeccompFlag", "seccomp flag"},
